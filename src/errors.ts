@@ -1,0 +1,157 @@
+/**
+ * Coded errors and issues. Every problem a user can meet has a stable code listed in
+ * `ERROR_CATALOGUE` (and, from it, in docs/errors.md); a test keeps the two in step.
+ */
+
+export interface ErrorInfo {
+  /** One line: what went wrong. */
+  readonly summary: string;
+  /** What the user can do about it. */
+  readonly hint: string;
+}
+
+export const ERROR_CATALOGUE = {
+  // Command line
+  CLI_USAGE: { summary: 'The command line is not understood.', hint: 'Run `tmt-import <command> --help` for the options and an example.' },
+  CLI_OUT_FILE: { summary: 'The --out file cannot be written.', hint: 'Check that the folder exists and is writable.' },
+
+  // Project config
+  CONFIG_INVALID: { summary: 'The project config file does not have the expected shape.', hint: 'Compare it with the config reference in the README; the message names the key.' },
+  CONFIG_UNREADABLE: { summary: 'The project config file cannot be read or parsed.', hint: 'Fix the syntax at the reported line, or remove the file to use the defaults.' },
+  CONFIG_ENV_UNDEFINED: { summary: 'The pipeline targets an environment that the project config does not define.', hint: 'Use one of the defined environments (sandbox, test, production by default) or add it under `environments` in the project config.' },
+  CONFIG_SECRET_MISSING: { summary: 'An environment variable named in the config for a secret is not set.', hint: 'Export the variable before running; secrets are never read from files.' },
+
+  // Pipeline files: structure
+  PIPELINE_NOT_FOUND: { summary: 'The pipeline file does not exist or cannot be read.', hint: 'Check the path; pipeline files are usually named `*.pipeline.yaml`.' },
+  PIPELINE_YAML_SYNTAX: { summary: 'The pipeline file is not valid YAML.', hint: 'Fix the syntax at the reported line and column.' },
+  PIPELINE_NOT_OBJECT: { summary: 'The pipeline file does not hold a mapping of sections.', hint: 'A pipeline is a YAML mapping with name, source, mapping, consent and target sections.' },
+  PIPELINE_UNKNOWN_KEY: { summary: 'A key in the pipeline file is not part of the pipeline format.', hint: 'Remove it or correct its spelling (a suggestion is shown when one is close).' },
+  PIPELINE_MISSING_KEY: { summary: 'A required key is missing from the pipeline file.', hint: 'Add the key named in the message.' },
+  PIPELINE_WRONG_TYPE: { summary: 'A value in the pipeline file has the wrong type.', hint: 'Use the type named in the message.' },
+  PIPELINE_BAD_VALUE: { summary: 'A value in the pipeline file is not allowed.', hint: 'Use one of the allowed values named in the message.' },
+
+  // Pipeline files: meaning
+  PIPELINE_FILE_MISSING: { summary: 'A file the pipeline refers to does not exist.', hint: 'Paths in a pipeline are relative to the pipeline file; check the path.' },
+  SOURCE_NO_MATCH: { summary: 'The source path or glob matches no file.', hint: 'Check the path (relative to the pipeline file) or pass --input.' },
+  MAPPING_SYNTAX: { summary: 'The JSONata mapping does not compile.', hint: 'Fix the expression at the reported line and column.' },
+  CONSENT_SYNTAX: { summary: 'A consent condition is not a valid JSONata expression.', hint: 'Fix the `when` expression of the named section.' },
+  KEY_SYNTAX: { summary: 'The person key expression is not valid JSONata.', hint: 'Fix `source.key`; it is evaluated against each source record.' },
+  CONSENT_RULE_MISSING: { summary: 'The mapping can produce a profile section that has no consent rule.', hint: 'Add a rule under `consent.sections` for the section, or stop mapping it. Without a rule it is never sent.' },
+  CONSENT_UNKNOWN_SECTION: { summary: 'A consent rule names a section that is not part of the TMT profile.', hint: 'Use one of the profile sections listed in the README.' },
+  LOOKUP_UNREADABLE: { summary: 'A lookup table cannot be read or parsed.', hint: 'Lookup tables are CSV with a header row, or YAML mappings of key to value.' },
+  LOOKUP_UNKNOWN: { summary: 'The mapping calls $lookup with a table the pipeline does not declare.', hint: 'Declare the table under `mapping.lookups`.' },
+
+  // Sources, per person
+  SOURCE_UNREADABLE: { summary: 'A source file cannot be read.', hint: 'Check that the file exists and is readable.' },
+  SOURCE_JSON_INVALID: { summary: 'A source file or line is not valid JSON.', hint: 'Fix the JSON at the reported position; the other persons are processed.' },
+  SOURCE_RECORD_NOT_OBJECT: { summary: 'A source record is not a JSON object.', hint: 'Each person must be an object; arrays of persons are read one by one.' },
+  SOURCE_CSV_INVALID: { summary: 'A row of a CSV file in an export cannot be parsed.', hint: 'Fix the row (quotes, column count) at the reported line.' },
+  SOURCE_EXPORT_EMPTY: { summary: 'An export folder holds none of the expected CSV files.', hint: 'Point the source at the unpacked export folder (with Positions.csv, Profile.csv, ...).' },
+  KEY_MISSING: { summary: 'The person key expression gave no value for a record.', hint: 'Check `source.key` against the record; without a key the person cannot be matched to a permit.' },
+
+  // Mapping, per person
+  MAPPING_RUNTIME: { summary: 'The mapping failed for a person.', hint: 'Run `tmt-import test` with a case built from this kind of record; the message names the JSONata error.' },
+  MAPPING_TIMEOUT: { summary: 'The mapping took longer than its time limit for a person.', hint: 'Simplify the mapping or raise `mapping.limits.timeoutMs`.' },
+  MAPPING_DEPTH: { summary: 'The mapping recursed deeper than its depth limit for a person.', hint: 'Look for unbounded recursion, or raise `mapping.limits.maxDepth`.' },
+  MAPPING_NOT_OBJECT: { summary: 'The mapping did not produce an object.', hint: 'The mapping must evaluate to an object whose keys are profile sections.' },
+  CONSENT_EVAL: { summary: 'A consent condition failed to evaluate for a person.', hint: 'The section is withheld; fix the `when` expression.' },
+
+  // Profile contract
+  PROFILE_SCHEMA: { summary: 'The profile does not match the PUT /v1/profile contract.', hint: 'The pointer names the field; compare it with the profile reference in the README.' },
+  PROFILE_UNKNOWN_FIELD: { summary: 'The profile has a field that TMT does not accept.', hint: 'Remove the field from the mapping output.' },
+  PROFILE_TOO_MANY: { summary: 'A profile list holds more items than TMT accepts.', hint: 'Lists hold at most 20 items (code lists 120); cut them in the mapping, e.g. with $take.' },
+  PROFILE_TOO_LONG: { summary: 'A profile text or code is longer than TMT accepts.', hint: 'Cut the text in the mapping with $truncate.' },
+  PROFILE_DATE_INVALID: { summary: 'A profile date is not a real calendar date in yyyy-MM-dd form.', hint: 'Convert source dates with $date.' },
+  PROFILE_START_IN_FUTURE: { summary: 'A start date lies in the future.', hint: 'TMT requires start dates in the past; drop or fix the item.' },
+  PROFILE_END_BEFORE_START: { summary: 'An end date lies before its start date.', hint: 'Check the source dates.' },
+  PROFILE_ONGOING_WITH_END: { summary: 'An interval is marked ongoing but has an end date.', hint: 'Ongoing intervals must leave endDate out (or null).' },
+  PROFILE_FI_MISSING: { summary: 'A localized text has no Finnish (fi) value.', hint: 'Build localized texts with $l10n, which fills fi as TMT expects.' },
+  PROFILE_EMPTY_ARRAY: { summary: 'A profile list is empty.', hint: 'Never send a section as []: it could wipe what the person has in TMT. Leave the key out.' },
+  PROFILE_ESCO_URI: { summary: 'A skill or occupation URI is not an ESCO URI.', hint: 'Use http://data.europa.eu/esco/skill/<uuid> or .../occupation/<uuid> from a lookup table.' },
+  PROFILE_URL_INVALID: { summary: 'An external link URL is not an http(s) URL with a dotted host.', hint: 'Fix the URL or leave the link out.' },
+  PROFILE_CODE_INVALID: { summary: 'A code does not have the shape of its TMT code set.', hint: 'Map source values to codes with a lookup table.' },
+  PROFILE_EMPTY: { summary: 'Nothing is left to send for a person.', hint: 'The person permitted none of the mapped sections, or the mapping produced none.' },
+
+  // Mapping tests
+  TEST_FILE_INVALID: { summary: 'A mapping test file does not have the expected shape.', hint: 'Each case needs `name`, `input`, and `expect` or `expectError`.' },
+  TEST_FAILED: { summary: 'A mapping test case failed.', hint: 'Read the diff: - is expected, + is what the mapping produced.' },
+
+  // Internal
+  INTERNAL: { summary: 'An unexpected internal error.', hint: 'This is a bug in tmt-import; please report it with the command you ran.' },
+} as const satisfies Record<string, ErrorInfo>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+export type Severity = 'error' | 'warning';
+
+/** A located, coded problem. Carries no personal data: messages name keys and positions, not values. */
+export interface Issue {
+  code: ErrorCode;
+  severity: Severity;
+  message: string;
+  file?: string;
+  line?: number;
+  column?: number;
+  /** JSON pointer into the document the issue is about (pipeline file, profile, record). */
+  pointer?: string;
+  /** What the user can do about it; defaults to the catalogue's hint. */
+  hint?: string;
+}
+
+export function issue(code: ErrorCode, message: string, extra: Partial<Omit<Issue, 'code' | 'message'>> = {}): Issue {
+  return { code, severity: extra.severity ?? 'error', message, ...extra };
+}
+
+/** An error that stops an operation; carries one or more issues. */
+export class TmtError extends Error {
+  readonly code: ErrorCode;
+  readonly issues: Issue[];
+
+  constructor(code: ErrorCode, message: string, extra: Partial<Omit<Issue, 'code' | 'message'>> & { cause?: unknown; issues?: Issue[] } = {}) {
+    super(message, extra.cause === undefined ? undefined : { cause: extra.cause });
+    this.name = 'TmtError';
+    this.code = code;
+    const { cause: _cause, issues, ...rest } = extra;
+    this.issues = issues ?? [issue(code, message, rest)];
+  }
+
+  static fromIssues(issues: Issue[]): TmtError {
+    const first = issues[0] ?? issue('INTERNAL', 'no issues given');
+    return new TmtError(first.code, first.message, { issues });
+  }
+}
+
+export function isTmtError(e: unknown): e is TmtError {
+  return e instanceof TmtError;
+}
+
+/** `file:line:column`, or as much of it as is known. */
+export function formatLocation(i: Pick<Issue, 'file' | 'line' | 'column'>): string {
+  if (!i.file) return '';
+  if (i.line === undefined) return i.file;
+  return `${i.file}:${i.line}:${i.column ?? 1}`;
+}
+
+/** One human line for an issue: `file:line:col CODE message (pointer)`. */
+export function formatIssue(i: Issue, opts: { hint?: boolean } = {}): string {
+  const loc = formatLocation(i);
+  const parts = [loc, `${i.severity === 'warning' ? 'warning ' : ''}${i.code}`, i.message];
+  let line = parts.filter(Boolean).join(' ');
+  if (i.pointer !== undefined && !i.message.includes(i.pointer)) line += ` (at ${i.pointer || '/'})`;
+  if (opts.hint) line += `\n    hint: ${i.hint ?? ERROR_CATALOGUE[i.code].hint}`;
+  return line;
+}
+
+/** JSON pointer from path segments (RFC 6901). */
+export function toPointer(segments: ReadonlyArray<string | number>): string {
+  return segments.map((s) => '/' + String(s).replace(/~/g, '~0').replace(/\//g, '~1')).join('');
+}
+
+export function fromPointer(pointer: string): string[] {
+  if (pointer === '') return [];
+  return pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
