@@ -19,7 +19,6 @@ export const ERROR_CATALOGUE = {
   CONFIG_INVALID: { summary: 'The project config file does not have the expected shape.', hint: 'Compare it with the config reference in the README; the message names the key.' },
   CONFIG_UNREADABLE: { summary: 'The project config file cannot be read or parsed.', hint: 'Fix the syntax at the reported line, or remove the file to use the defaults.' },
   CONFIG_ENV_UNDEFINED: { summary: 'The pipeline targets an environment that the project config does not define.', hint: 'Use one of the defined environments (sandbox, test, production by default) or add it under `environments` in the project config.' },
-  CONFIG_SECRET_MISSING: { summary: 'An environment variable named in the config for a secret is not set.', hint: 'Export the variable before running; secrets are never read from files.' },
 
   // Pipeline files: structure
   PIPELINE_NOT_FOUND: { summary: 'The pipeline file does not exist or cannot be read.', hint: 'Check the path; pipeline files are usually named `*.pipeline.yaml`.' },
@@ -37,7 +36,6 @@ export const ERROR_CATALOGUE = {
   CONSENT_SYNTAX: { summary: 'A consent condition is not a valid JSONata expression.', hint: 'Fix the `when` expression of the named section.' },
   KEY_SYNTAX: { summary: 'The person key expression is not valid JSONata.', hint: 'Fix `source.key`; it is evaluated against each source record.' },
   CONSENT_RULE_MISSING: { summary: 'The mapping can produce a profile section that has no consent rule.', hint: 'Add a rule under `consent.sections` for the section, or stop mapping it. Without a rule it is never sent.' },
-  CONSENT_UNKNOWN_SECTION: { summary: 'A consent rule names a section that is not part of the TMT profile.', hint: 'Use one of the profile sections listed in the README.' },
   LOOKUP_UNREADABLE: { summary: 'A lookup table cannot be read or parsed.', hint: 'Lookup tables are CSV with a header row, or YAML mappings of key to value.' },
   LOOKUP_UNKNOWN: { summary: 'The mapping calls $lookup with a table the pipeline does not declare.', hint: 'Declare the table under `mapping.lookups`.' },
 

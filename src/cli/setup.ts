@@ -1,0 +1,57 @@
+/** What most commands need: the project config, a logger with a runId, pseudonyms, styles. */
+import { randomBytes } from 'node:crypto';
+import { loadProjectConfig, type LogLevel, type ProjectConfig } from '../config/project-config.js';
+import { TmtError } from '../errors.js';
+import { createLogger, type Logger } from '../logging/logger.js';
+import { createPseudonymizer, resolvePseudonymSecret, type Pseudonymizer } from '../logging/pseudonym.js';
+import type { CommandContext } from './command.js';
+import { makeStyle, type Style } from './io.js';
+
+export interface Session {
+  config: ProjectConfig;
+  logger: Logger;
+  runId: string;
+  out: Style;
+  err: Style;
+  json: boolean;
+  quiet: boolean;
+  pseudonymize(): Pseudonymizer;
+}
+
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export function newRunId(now = new Date()): string {
+  return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+}
+
+export async function startSession(ctx: CommandContext, base: Record<string, unknown> = {}): Promise<Session> {
+  const v = ctx.values;
+  const noColor = v['no-color'] === true;
+  const config = await loadProjectConfig({ cwd: ctx.io.cwd, ...(typeof v.config === 'string' ? { configFile: v.config } : {}) });
+  const requested = typeof v['log-level'] === 'string' ? v['log-level'] : undefined;
+  if (requested !== undefined && !LEVELS.includes(requested)) throw new TmtError('CLI_USAGE', `--log-level must be one of ${LEVELS.join(', ')}`);
+  const quiet = v.quiet === true;
+  let level = (requested ?? config.logLevel) as LogLevel;
+  if (quiet && !requested && LEVELS.indexOf(level) > LEVELS.indexOf('warn')) level = 'warn';
+  const runId = newRunId();
+  const err = makeStyle(ctx.io, 'stderr', noColor);
+  const logger = createLogger({ level, destination: ctx.io.stderr, pretty: Boolean(ctx.io.stderr.isTTY), color: err.color, base: { runId, ...base } });
+  let pseudo: Pseudonymizer | undefined;
+  return {
+    config,
+    logger,
+    runId,
+    out: makeStyle(ctx.io, 'stdout', noColor),
+    err,
+    json: v.json === true,
+    quiet,
+    pseudonymize() {
+      if (!pseudo) {
+        const { secret, source } = resolvePseudonymSecret({ env: ctx.io.env, envName: config.pseudonymSecretEnv, stateDir: config.stateDir });
+        if (source === 'ephemeral') logger.warn({ envName: config.pseudonymSecretEnv }, 'no pseudonym secret in the environment and the state folder is not writable: pseudonyms are stable only within this run');
+        pseudo = createPseudonymizer(secret);
+      }
+      return pseudo;
+    },
+  };
+}
