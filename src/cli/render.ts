@@ -29,7 +29,10 @@ export function renderPersonRow(r: PersonResult, s: Style): string {
   if (sections.length) lines.push(`           send:     ${sections.join(', ')}`);
   const withheld = r.withheld.map((w) => (w.field ? `${w.section}.${w.field} (${w.reason})` : `${w.section} (${w.reason})`));
   if (withheld.length) lines.push(`           withheld: ${withheld.join(', ')}`);
-  for (const i of r.issues) lines.push(`           ${i.severity === 'warning' ? s.yellow(i.code) : s.red(i.code)} ${i.pointer ? `${i.pointer}: ` : ''}${i.message}`);
+  for (const i of r.issues) {
+    const loc = formatLocation(i);
+    lines.push(`           ${i.severity === 'warning' ? s.yellow(i.code) : s.red(i.code)} ${loc ? `${loc} ` : ''}${i.pointer && !i.message.includes(i.pointer) ? `${i.pointer}: ` : ''}${i.message}`);
+  }
   return lines.join('\n') + '\n';
 }
 
