@@ -23,7 +23,7 @@ export interface CompileOptions {
 export interface CompiledExpression {
   /**
    * Evaluate against one input. Rejects with a TmtError coded MAPPING_RUNTIME, MAPPING_TIMEOUT or
-   * MAPPING_DEPTH (never with a raw engine error).
+   * MAPPING_DEPTH, or with the code a helper raised (e.g. LOOKUP_UNKNOWN); never with a raw engine error.
    */
   evaluate(input: unknown, bindings?: Record<string, unknown>): Promise<unknown>;
 }

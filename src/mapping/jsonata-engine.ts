@@ -156,7 +156,7 @@ function engineCode(err: EngineError): string | undefined {
 function runtimeMessage(err: EngineError, code: string | undefined, authoredMessagesAreLiteral: boolean): string {
   if (code === undefined) {
     const kind = typeof err.name === 'string' && err.name !== '' ? err.name : 'error';
-    return `A function called by the mapping failed (${kind}).`;
+    return `The mapping failed with a ${kind} that has no JSONata code (from a function it called); its message is withheld because it may quote data.`;
   }
   const raw = typeof err.message === 'string' ? err.message : '';
   let text: string;
