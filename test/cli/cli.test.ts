@@ -178,3 +178,48 @@ test('codes lists the catalogue and explains one code', async () => {
     cleanup();
   }
 });
+
+test('tmt-import test: passing and failing cases, a readable diff, and expectError', async () => {
+  const { dir, cleanup } = project();
+  try {
+    writeFiles(dir, {
+      'mapping.test.yaml': `mapping: mapping.jsonata
+pipeline: simple.pipeline.yaml
+cases:
+  - name: maps a job
+    input: { work: [{ name: Acme, position: Dev, startDate: "2019-03", endDate: "2021" }] }
+    expect:
+      employments:
+        employer: { fi: Acme, en: Acme }
+        title: { fi: Dev, en: Dev }
+        interval: { startDate: "2019-03-01", endDate: "2021-12-31", ongoing: false }
+  - name: a wrong expectation
+    input: { work: [{ name: Acme, position: Dev, startDate: "2019" }] }
+    expect:
+      employments:
+        employer: { fi: Acme, en: Acme }
+        title: { fi: Developer, en: Dev }
+  - name: an expected error that does not happen
+    input: { languages: [{ language: 1 }] }
+    expectError: MAPPING_RUNTIME
+`,
+    });
+    const r = await runCli(['test', 'mapping.test.yaml'], { cwd: dir });
+    assert.equal(r.code, 2, r.stdout);
+    assert.match(r.stdout, /✓ maps a job/);
+    assert.match(r.stdout, /✗ a wrong expectation/);
+    assert.match(r.stdout, /\/employments\/title\/fi\n\s+- "Developer"\n\s+\+ "Dev"/);
+    assert.match(r.stdout, /\/employments\/interval\n\s+\+ /);
+    assert.match(r.stdout, /expected error MAPPING_RUNTIME, but the mapping succeeded/);
+    assert.match(r.stdout, /1 passed, 2 failed/);
+    const json = await runCli(['test', 'mapping.test.yaml', '--json'], { cwd: dir });
+    const doc = JSON.parse(json.stdout) as { files: Array<{ cases: Array<{ ok: boolean; code?: string }> }> };
+    assert.deepEqual(doc.files[0]?.cases.map((c) => c.code ?? 'ok'), ['ok', 'TEST_FAILED', 'TEST_FAILED']);
+    writeFiles(dir, { 'bad.test.yaml': 'mapping: mapping.jsonata\ncases: nope\n' });
+    const bad = await runCli(['test', 'bad.test.yaml'], { cwd: dir });
+    assert.equal(bad.code, 1);
+    assert.match(bad.stdout, /TEST_FILE_INVALID/);
+  } finally {
+    cleanup();
+  }
+});
