@@ -20,6 +20,9 @@ export const ERROR_CATALOGUE = {
   CONFIG_UNREADABLE: { summary: 'The project config file cannot be read or parsed.', hint: 'Fix the syntax at the reported line, or remove the file to use the defaults.' },
   CONFIG_ENV_UNDEFINED: { summary: 'The pipeline targets an environment that the project config does not define.', hint: 'Use one of the defined environments (sandbox, test, production by default) or add it under `environments` in the project config.' },
 
+  CONFIG_SECRET_MISSING: { summary: 'An environment variable named in the config for a secret is not set.', hint: 'Export the variable named in the message before running; secrets are never read from files or pipelines.' },
+  CONFIG_PRODUCTION_LOCKED: { summary: 'Sending to production was not explicitly allowed.', hint: 'Production needs both `--env production` on the command line and `allowProduction: true` in the project config.' },
+
   // Pipeline files: structure
   PIPELINE_NOT_FOUND: { summary: 'The pipeline file does not exist or cannot be read.', hint: 'Check the path; pipeline files are usually named `*.pipeline.yaml`.' },
   PIPELINE_YAML_SYNTAX: { summary: 'The pipeline file is not valid YAML.', hint: 'Fix the syntax at the reported line and column.' },
@@ -69,6 +72,26 @@ export const ERROR_CATALOGUE = {
   PROFILE_URL_INVALID: { summary: 'An external link URL is not an http(s) URL with a dotted host.', hint: 'Fix the URL or leave the link out.' },
   PROFILE_CODE_INVALID: { summary: 'A code does not have the shape of its TMT code set.', hint: 'Map source values to codes with a lookup table.' },
   PROFILE_EMPTY: { summary: 'Nothing is left to send for a person.', hint: 'The person permitted none of the mapped sections, or the mapping produced none.' },
+
+  // Permits (the organisation's side of the OAuth2 permit flow)
+  PERMIT_MISSING: { summary: 'The person has no permit for this environment.', hint: 'Send the person to the permit start page (tmt-import permits serve) to approve an import.' },
+  PERMIT_EXPIRED: { summary: "The person's permit has expired.", hint: 'The person must approve again: permits are short-lived and single-use.' },
+  PERMIT_SPENT: { summary: "The person's permit was already used.", hint: 'Each import needs a new permit: the person must approve again.' },
+  PERMIT_DENIED: { summary: 'The person cancelled the approval (or TMT refused it).', hint: 'Nothing is imported for this person unless they approve again.' },
+  PERMIT_STATE_INVALID: { summary: 'The callback state is missing, forged or expired.', hint: 'Start the approval again from /permits/start; a state is valid for a limited time and once.' },
+  PERMIT_EXCHANGE_FAILED: { summary: 'The token endpoint refused to exchange the authorization code.', hint: 'Check the client id, client secret and subscription key of the environment; codes are single-use and short-lived.' },
+  PERMIT_STORE_UNREADABLE: { summary: 'The permit store in the state folder cannot be read.', hint: 'Check the state folder and its permissions; a damaged store is never replaced silently.' },
+
+  // Target (the TMT import API)
+  TARGET_REJECTED: { summary: 'TMT refused the profile as invalid (HTTP 400).', hint: 'Read the problem details; fix the mapping or the data, then the person must approve again.' },
+  TARGET_UNAUTHORIZED: { summary: 'TMT refused the subscription key or the token (HTTP 401/403).', hint: 'Check the subscription key for the environment; a refused token means the person needs a new permit.' },
+  TARGET_CREDENTIALS: { summary: 'The run stopped early: TMT refused every request (401/403).', hint: 'Check the subscription key and client credentials of the environment before burning more permits.' },
+  TARGET_RATE_LIMITED: { summary: 'TMT kept answering 429 (too many requests) after all retries.', hint: 'Lower run.concurrency or run again later; the permit may still be usable.' },
+  TARGET_UNAVAILABLE: { summary: 'TMT could not be reached or answered 5xx after all retries.', hint: 'Check the network, the base URL and TMT status; the outcome of an interrupted send may be unknown.' },
+  TARGET_UNEXPECTED: { summary: 'TMT answered with a status the interface does not describe.', hint: 'Read the status and body in the message; report it if it persists.' },
+
+  // Sandbox
+  SANDBOX_START_FAILED: { summary: 'The local sandbox could not start.', hint: 'Choose another --port, or stop what is using it.' },
 
   // Mapping tests
   TEST_FILE_INVALID: { summary: 'A mapping test file does not have the expected shape.', hint: 'Each case needs `name`, `input`, and `expect` or `expectError`.' },

@@ -6,6 +6,10 @@ import { readFileSync } from 'node:fs';
 import { ERROR_CATALOGUE, isTmtError } from '../errors.js';
 import { parseCommandArgs, renderHelp, type CommandDef } from './command.js';
 import { codesCommand } from './commands/codes.js';
+import { demoCommand } from './commands/demo.js';
+import { permitsCommand } from './commands/permits.js';
+import { runCommand } from './commands/run.js';
+import { sandboxCommand } from './commands/sandbox.js';
 import { previewCommand } from './commands/preview.js';
 import { testCommand } from './commands/test.js';
 import { validateCommand } from './commands/validate.js';
@@ -14,7 +18,7 @@ import { makeStyle, type CliIO } from './io.js';
 import { renderIssues } from './render.js';
 import { closest } from '../util/suggest.js';
 
-export const COMMANDS: CommandDef[] = [validateCommand, previewCommand, testCommand, codesCommand];
+export const COMMANDS: CommandDef[] = [validateCommand, previewCommand, runCommand, testCommand, permitsCommand, sandboxCommand, demoCommand, codesCommand];
 
 export function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };

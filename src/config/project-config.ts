@@ -25,6 +25,8 @@ export interface EnvironmentConfig {
   subscriptionKeyEnv: string;
   /** Marks an environment where real persons' profiles change; sending there needs allowProduction. */
   production?: boolean;
+  /** OAuth2 redirect URI registered with TMT for this client (default: the permits server's own callback URL). */
+  redirectUri?: string;
 }
 
 export interface ProjectConfig {
@@ -102,6 +104,7 @@ const CONFIG_SCHEMA = {
           clientSecretEnv: envVarName,
           subscriptionKeyEnv: envVarName,
           production: { type: 'boolean' },
+          redirectUri: httpUrl,
         },
       },
     },

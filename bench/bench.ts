@@ -1,0 +1,355 @@
+/**
+ * `npm run bench`: how fast the declarative pipeline is compared with the same work written by
+ * hand, and how much memory a large NDJSON preview takes. Every figure is a rate measured in this
+ * run, and comparisons are ratios against baselines measured in the same run (the machine may be
+ * busy; absolute times mean little). See bench/README.md.
+ *
+ *   node dist/bench/bench.js [--persons N] [--runs N] [--preview-persons N] [--no-preview] [--seed N] [--quick]
+ *
+ * Exit code: 0 when done, 1 when the hand-written baseline and the pipeline disagree, when the
+ * preview's peak memory is over budget, or when the preview child fails.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
+import { resolveConfig } from '../src/config/project-config.js';
+import { applyConsent } from '../src/consent/consent.js';
+import { createPseudonymizer } from '../src/logging/pseudonym.js';
+import { hasErrors, loadPipeline, type CompiledPipeline } from '../src/pipeline/load-pipeline.js';
+import { createProfileValidator } from '../src/profile/validate-profile.js';
+import { processPerson, type PersonResult } from '../src/runner/process-person.js';
+import { DEFAULT_SEED, generatePersons, REPO_ROOT, writePersonsNdjson } from './generate.js';
+import { comparableResult, createJsonResumeMapper, loadHandwrittenTables, processJsonResume, type ProcessContext } from './handwritten-jsonresume.js';
+
+const PIPELINE = 'pipelines/jsonresume-files.pipeline.yaml';
+const RSS_BUDGET_MB = 300;
+const SECRET = 'bench-pseudonym-secret';
+
+interface Options {
+  persons: number;
+  runs: number;
+  previewPersons: number;
+  preview: boolean;
+  seed: number;
+  sampleEvery: number;
+}
+
+function parseOptions(argv: string[]): Options {
+  const o: Options = { persons: 10_000, runs: 3, previewPersons: 100_000, preview: true, seed: DEFAULT_SEED, sampleEvery: 50 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const num = (): number => {
+      const n = Number(argv[++i]);
+      if (!Number.isInteger(n) || n < 1) throw new Error(`${a} needs a whole number of at least 1`);
+      return n;
+    };
+    if (a === '--persons') o.persons = num();
+    else if (a === '--runs') o.runs = num();
+    else if (a === '--preview-persons') o.previewPersons = num();
+    else if (a === '--seed') o.seed = num();
+    else if (a === '--no-preview') o.preview = false;
+    else if (a === '--quick') Object.assign(o, { persons: 2_000, previewPersons: 20_000 });
+    else throw new Error(`unknown option ${a}`);
+  }
+  o.sampleEvery = Math.max(1, Math.min(50, Math.floor(o.persons / 20)));
+  return o;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+/** Progress and notes: stderr, so stdout holds the report only. */
+function note(text: string): void {
+  process.stderr.write(`${text}\n`);
+}
+
+function out(text: string): void {
+  process.stdout.write(`${text}\n`);
+}
+
+const LABEL = 22;
+
+function row(label: string, key: string, value: string): void {
+  out(`${label.padEnd(LABEL)}${key.padEnd(14)}${value}`);
+}
+
+function rate(n: number): string {
+  return String(Math.round(n)).padStart(6);
+}
+
+function ratio(r: number): string {
+  return r >= 10 ? r.toFixed(0) : r >= 1 ? r.toFixed(2) : r.toPrecision(2);
+}
+
+function duration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${(ms / 1000).toFixed(1)}s`;
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Where two JSON values first differ, as a JSON pointer. */
+function firstDifference(a: unknown, b: unknown, path = ''): string | undefined {
+  if (isDeepStrictEqual(a, b)) return undefined;
+  if (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null && Array.isArray(a) === Array.isArray(b)) {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    for (const k of keys) {
+      const d = firstDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}/${k}`);
+      if (d !== undefined) return d;
+    }
+  }
+  return `${path || '/'}: pipeline ${JSON.stringify(a)?.slice(0, 200)} vs hand-written ${JSON.stringify(b)?.slice(0, 200)}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measurements
+
+/** Persons per second of one pass over `count` persons. */
+async function timed(count: number, pass: () => Promise<void> | void): Promise<number> {
+  const t = performance.now();
+  await pass();
+  return count / ((performance.now() - t) / 1000);
+}
+
+interface Item {
+  origin: string;
+  record: Record<string, unknown>;
+}
+
+/** Milliseconds spent on the sampled persons: the whole of processPerson, and each part on its own. */
+interface Parts {
+  persons: number;
+  pipeline: number;
+  jsonata: number;
+  consent: number;
+  validate: number;
+}
+
+/**
+ * One pass of processPerson over every person, as preview does it; persons/s. For every
+ * `sampleEvery`th person (from `offset`) the parts are also timed right after it, on their own:
+ * the JSONata mapping; the person key, pseudonym, copy and consent rules; the validator. That extra
+ * work is not counted in the pass's rate, and since it runs next to the person it explains, a busy
+ * moment of the machine hits the whole and the parts alike.
+ */
+async function pipelinePass(items: readonly Item[], pipeline: CompiledPipeline, sample?: { every: number; offset: number; parts: Parts }): Promise<number> {
+  const pseudonymize = createPseudonymizer(SECRET);
+  const samplePseudonymize = createPseudonymizer(SECRET);
+  let extra = 0;
+  let ready = 0;
+  const t = performance.now();
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
+    const t0 = performance.now();
+    const { result } = await processPerson(item, pipeline, { pseudonymize });
+    if (result.status === 'ready') ready++;
+    if (!sample || i % sample.every !== sample.offset) continue;
+    const t1 = performance.now();
+    const mapped = (await pipeline.mapping.evaluate(item.record, pipeline.bindings)) ?? {};
+    const t2 = performance.now();
+    const key = await pipeline.key.evaluate(item.record);
+    if (typeof key === 'string') samplePseudonymize(key.trim());
+    const consent = await applyConsent(JSON.parse(JSON.stringify(mapped)) as Record<string, unknown>, item.record, pipeline.consent);
+    const t3 = performance.now();
+    if (Object.keys(consent.profile).length > 0) pipeline.validateProfile(consent.profile);
+    const t4 = performance.now();
+    const p = sample.parts;
+    p.persons++;
+    p.pipeline += t1 - t0;
+    p.jsonata += t2 - t1;
+    p.consent += t3 - t2;
+    p.validate += t4 - t3;
+    extra += t4 - t1;
+  }
+  if (ready < 0) throw new Error('unreachable');
+  return items.length / ((performance.now() - t - extra) / 1000);
+}
+
+function handwrittenPass(items: readonly Item[], ctx: Omit<ProcessContext, 'pseudonymize'>): void {
+  const run: ProcessContext = { ...ctx, pseudonymize: createPseudonymizer(SECRET) };
+  let ready = 0;
+  for (const item of items) if (processJsonResume(item, run).status === 'ready') ready++;
+  if (ready < 0) throw new Error('unreachable');
+}
+
+async function main(): Promise<number> {
+  const started = performance.now();
+  const o = parseOptions(process.argv.slice(2));
+  let exitCode = 0;
+  out(`tmt-import bench (node ${process.version}, ${cpus().length} cpus)`);
+
+  // Persons.
+  let t = performance.now();
+  const records = generatePersons(o.persons, o.seed);
+  const items: Item[] = records.map((record, i) => ({ origin: `generated.ndjson:${i + 1}`, record }));
+  const avgKB = records.reduce((n, r) => n + JSON.stringify(r).length, 0) / records.length / 1024;
+  note(`generated ${o.persons} persons (seed ${o.seed}, ${avgKB.toFixed(1)} KB of JSON each on average) in ${duration(performance.now() - t)}`);
+
+  // The real pipeline, and the same work by hand.
+  const { pipeline, issues } = await loadPipeline(PIPELINE, { config: resolveConfig({}, REPO_ROOT), cwd: REPO_ROOT });
+  if (!pipeline || hasErrors(issues)) {
+    out(`cannot load ${PIPELINE}: ${issues.map((i) => `${i.code} ${i.message}`).join('; ')}`);
+    return 1;
+  }
+  const map = createJsonResumeMapper({ tables: loadHandwrittenTables(REPO_ROOT), language: pipeline.spec.mapping.language ?? 'en' });
+  const hand = { map, validateProfile: createProfileValidator() };
+
+  // Equality on a sample, before any timing: the baseline must do the same work.
+  const checkPseudonyms = createPseudonymizer(SECRET);
+  const handCheck: ProcessContext = { ...hand, pseudonymize: createPseudonymizer(SECRET) };
+  let sampled = 0;
+  for (let i = 0; i < items.length; i += o.sampleEvery) {
+    const item = items[i]!;
+    const jsonata = JSON.parse(JSON.stringify((await pipeline.mapping.evaluate(item.record, pipeline.bindings)) ?? {})) as unknown;
+    const mapDiff = firstDifference(jsonata, map(item.record));
+    const a: PersonResult = (await processPerson(item, pipeline, { pseudonymize: checkPseudonyms })).result;
+    const b = processJsonResume(item, handCheck);
+    const resultDiff = firstDifference(comparableResult(a), comparableResult(b));
+    if (mapDiff !== undefined || resultDiff !== undefined) {
+      out(`NOT EQUAL: person ${i} (seed ${o.seed}) differs: ${mapDiff !== undefined ? `mapping ${mapDiff}` : `result ${resultDiff}`}`);
+      return 1;
+    }
+    sampled++;
+  }
+  out(`equal on ${sampled} sampled persons (every ${o.sampleEvery}th: mapping output and person result)`);
+
+  // Warm-up: both sides get their code optimized before anything is timed.
+  note('warming up');
+  await pipelinePass(items.slice(0, Math.min(items.length, 500)), pipeline);
+  handwrittenPass(items, hand);
+  handwrittenPass(items, hand);
+
+  // Interleaved runs, so that a busy moment of the machine hits both sides alike.
+  const pipelineRates: number[] = [];
+  const handRates: number[] = [];
+  const parts: Parts = { persons: 0, pipeline: 0, jsonata: 0, consent: 0, validate: 0 };
+  const partsEvery = 4;
+  for (let r = 1; r <= o.runs; r++) {
+    note(`run ${r}/${o.runs}: pipeline over ${items.length} persons (every ${partsEvery}th also timed by parts), then hand-written`);
+    pipelineRates.push(await pipelinePass(items, pipeline, { every: partsEvery, offset: (r - 1) % partsEvery, parts }));
+    handRates.push(await timed(items.length, () => handwrittenPass(items, hand)));
+  }
+  const pipelineRate = median(pipelineRates);
+  const handRate = median(handRates);
+
+  // The hand-written side by parts: its mapping alone, the validator alone (tight loops).
+  const handMapRates: number[] = [];
+  for (let r = 0; r < o.runs; r++) {
+    handMapRates.push(await timed(items.length, () => {
+      for (const item of items) map(item.record);
+    }));
+  }
+  const profiles: unknown[] = [];
+  {
+    const ctx: ProcessContext = { ...hand, pseudonymize: createPseudonymizer(SECRET) };
+    for (const item of items) {
+      const p = processJsonResume(item, ctx).profile;
+      if (p !== undefined) profiles.push(p);
+    }
+  }
+  const validateRates: number[] = [];
+  for (let r = 0; r <= o.runs; r++) {
+    const rateOfPass = await timed(items.length, () => {
+      for (const p of profiles) hand.validateProfile(p);
+    });
+    if (r > 0) validateRates.push(rateOfPass); // the first pass warms the validator up
+  }
+  const handMapRate = median(handMapRates);
+  const us = (personsPerSecond: number) => (1e6 / personsPerSecond).toFixed(0);
+  const perPerson = (ms: number) => ((ms * 1000) / parts.persons).toFixed(0);
+  const jsonataRate = (parts.persons * 1000) / parts.jsonata;
+
+  row('map+consent+validate', 'pipeline', `${rate(pipelineRate)} persons/s   (median of ${o.runs}, ${o.persons} persons)`);
+  row('', 'hand-written', `${rate(handRate)} persons/s`);
+  row('', 'ratio', `${ratio(pipelineRate / handRate)}× of hand-written (hand-written is ${(handRate / pipelineRate).toFixed(1)}× faster)`);
+  row('', 'jsonata only', `${rate(jsonataRate)} persons/s   (the compiled mapping alone)`);
+  row('', 'hand map only', `${rate(handMapRate)} persons/s`);
+  row('µs per person', 'pipeline', `${perPerson(parts.pipeline).padStart(6)}   = jsonata mapping ${perPerson(parts.jsonata)} + key, copy, consent rules ${perPerson(parts.consent)} + validate ${perPerson(parts.validate)}   (${parts.persons} persons timed by parts)`);
+  row('', 'hand-written', `${us(handRate).padStart(6)}   ≈ mapping ${us(handMapRate)} + validate ${us(median(validateRates))} + key, consent`);
+
+  // Peak memory of a large NDJSON preview, in a child process of its own.
+  if (o.preview) {
+    const dir = mkdtempSync(join(tmpdir(), 'tmt-import-bench-'));
+    try {
+      const file = join(dir, 'persons.ndjson');
+      t = performance.now();
+      note(`writing ${o.previewPersons} persons as NDJSON to ${file}`);
+      await writePersonsNdjson(file, o.previewPersons, o.seed);
+      const sizeMB = statSync(file).size / (1 << 20);
+      note(`  ${sizeMB.toFixed(0)} MB in ${duration(performance.now() - t)}; previewing in a child process (about ${duration((o.previewPersons / pipelineRate) * 1000)} at the pipeline's rate)`);
+      // A child that takes four times longer than the in-process rate predicts has a problem: stop it.
+      const limitMs = Math.max(120_000, (4 * o.previewPersons * 1000) / pipelineRate);
+      const child = await runChild(file, limitMs);
+      if (!child.report) {
+        out(`preview ${o.previewPersons} NDJSON  FAILED: ${child.error}`);
+        exitCode = 1;
+      } else {
+        const peakMB = child.report.maxRssKB / 1024;
+        const over = peakMB > RSS_BUDGET_MB;
+        if (over) exitCode = 1;
+        const label = `preview ${o.previewPersons} NDJSON`;
+        out(`${label.padEnd(LABEL)}peak RSS ${peakMB.toFixed(0)} MB (budget ${RSS_BUDGET_MB} MB: ${over ? 'OVER BUDGET' : 'OK'})   ${Math.round(child.report.rate)} persons/s`);
+        row('', 'vs pipeline', `${ratio(child.report.rate / pipelineRate)}× of the in-process pipeline rate (${sizeMB.toFixed(0)} MB file, RSS after load ${(child.report.rssAfterLoadKB / 1024).toFixed(0)} MB)`);
+        const s = child.report.byStatus;
+        row('', 'persons', `${child.report.persons} (ready ${s.ready ?? 0}, skipped ${s.skipped ?? 0}, invalid ${s.invalid ?? 0}) in ${duration(child.report.seconds * 1000)}`);
+        if (child.report.persons !== o.previewPersons) {
+          out(`preview read ${child.report.persons} persons, expected ${o.previewPersons}`);
+          exitCode = 1;
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  out(`total ${duration(performance.now() - started)}`);
+  return exitCode;
+}
+
+interface ChildReport {
+  persons: number;
+  seconds: number;
+  rate: number;
+  maxRssKB: number;
+  rssAfterLoadKB: number;
+  byStatus: Record<string, number>;
+}
+
+function runChild(file: string, limitMs: number): Promise<{ report?: ChildReport; error?: string }> {
+  const entry = fileURLToPath(new URL('./peak-rss.js', import.meta.url));
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [entry, file], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGTERM');
+    }, limitMs);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      resolve({ error: e.message });
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (timedOut) return resolve({ error: `stopped after ${duration(limitMs)} (much slower than the in-process rate)` });
+      if (code !== 0) return resolve({ error: `the child exited with ${code ?? signal}` });
+      try {
+        resolve({ report: JSON.parse(stdout.trim().split('\n').pop() ?? '') as ChildReport });
+      } catch {
+        resolve({ error: 'the child printed no report' });
+      }
+    });
+  });
+}
+
+process.exitCode = await main().catch((e: unknown) => {
+  process.stderr.write(`bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  return 1;
+});

@@ -1,0 +1,140 @@
+import { TmtError } from '../../errors.js';
+import { requireSecret } from '../../config/secrets.js';
+import { openFilePermitStore } from '../../permits/permit-store.js';
+import { hasErrors, loadPipeline } from '../../pipeline/load-pipeline.js';
+import { FAILED_OUTCOMES, runPipeline, type RunPersonResult, type RunReport } from '../../runner/run.js';
+import { createImportClient } from '../../target/import-client.js';
+import { intOption, type CommandDef } from '../command.js';
+import { EXIT } from '../exit-codes.js';
+import type { Style } from '../io.js';
+import { createProgress } from '../progress.js';
+import { renderIssues } from '../render.js';
+import { startSession } from '../setup.js';
+import { previewCommand } from './preview.js';
+
+export const runCommand: CommandDef = {
+  name: 'run',
+  summary: 'Import: for each person with a usable permit, map → consent → validate → PUT /v1/profile, and report every outcome.',
+  usage: 'tmt-import run <pipeline.yaml> [--env NAME] [--limit N] [--concurrency N] [--input PATH] [--json] [--dry-run [--format F] [--out FILE]]',
+  description:
+    'Persons without a usable permit, with an invalid profile, or refused by TMT are reported with a\n' +
+    'coded reason and the others go on. The report gives counts per outcome and per reason and the\n' +
+    'persons who need a new permit. A run stops early when TMT refuses every request (401/403), so a\n' +
+    'wrong subscription key does not burn every permit.\n' +
+    'Sending to production needs both `--env production` here and `allowProduction: true` in the\n' +
+    'project config. The subscription key comes from the environment variable the config names.\n' +
+    'Exit codes: 0 all sent (or nothing to send), 2 some persons failed (invalid, rejected, refused,\n' +
+    'unknown outcome), 3 run aborted, 1 configuration error. Persons without a permit are reported\n' +
+    'but do not fail the run.',
+  options: {
+    env: { type: 'string', short: 'e', value: 'NAME', description: "Target environment (default: the pipeline's target.environment)." },
+    limit: { type: 'string', short: 'n', value: 'N', description: 'Process at most N persons.' },
+    concurrency: { type: 'string', short: 'c', value: 'N', description: 'Imports in flight at once (default: run.concurrency, else 4).' },
+    input: { type: 'string', short: 'i', value: 'PATH', description: "Read persons from this path instead of the pipeline's source path." },
+    'dry-run': { type: 'boolean', description: 'Send nothing: the same as `tmt-import preview` (never touches the network).' },
+    format: { type: 'string', short: 'f', value: 'FORMAT', description: 'With --dry-run: table, json or ndjson, as for preview.' },
+    out: { type: 'string', short: 'o', value: 'FILE', description: 'With --dry-run: write the per-person output to FILE.' },
+  },
+  examples: [
+    'tmt-import run pipelines/jsonresume-files.pipeline.yaml',
+    'tmt-import run pipelines/jsonresume-files.pipeline.yaml --env test --concurrency 8 --json',
+    'tmt-import run pipelines/jsonresume-files.pipeline.yaml --dry-run --limit 10',
+  ],
+  async run(ctx) {
+    const [file, ...extra] = ctx.positionals;
+    if (!file || extra.length > 0) throw new TmtError('CLI_USAGE', 'run: name exactly one pipeline file', { hint: 'Example: tmt-import run pipelines/jsonresume-files.pipeline.yaml' });
+    if (ctx.values['dry-run'] !== true && (ctx.values.format !== undefined || ctx.values.out !== undefined)) {
+      throw new TmtError('CLI_USAGE', 'run: --format and --out go with --dry-run (a real run prints its report; use --json for machines)');
+    }
+    if (ctx.values['dry-run'] === true) {
+      const { 'dry-run': _d, env: _e, concurrency: _c, ...rest } = ctx.values;
+      return previewCommand.run({ ...ctx, values: rest });
+    }
+    const limit = intOption(ctx.values, 'limit');
+    const concurrency = intOption(ctx.values, 'concurrency');
+    const session = await startSession(ctx, { command: 'run' });
+    const { pipeline, issues } = await loadPipeline(file, { config: session.config, cwd: ctx.io.cwd });
+    if (!pipeline || hasErrors(issues)) {
+      ctx.io.stderr.write(renderIssues(issues, session.err));
+      return EXIT.CONFIG;
+    }
+    const requested = typeof ctx.values.env === 'string' ? ctx.values.env : undefined;
+    const environmentName = requested ?? pipeline.environmentName;
+    const environment = session.config.environments[environmentName];
+    if (!environment) throw new TmtError('CONFIG_ENV_UNDEFINED', `environment "${environmentName}" is not defined (defined: ${Object.keys(session.config.environments).join(', ')})`);
+    if (environment.production || environmentName === 'production') {
+      if (requested !== environmentName || !session.config.allowProduction) {
+        throw new TmtError('CONFIG_PRODUCTION_LOCKED', `refusing to send to production environment "${environmentName}": ${requested !== environmentName ? `pass --env ${environmentName} on the command line` : 'set allowProduction: true in the project config'}${requested !== environmentName && !session.config.allowProduction ? ' and set allowProduction: true in the project config' : ''}`);
+      }
+    }
+    const subscriptionKey = requireSecret(ctx.io.env, environment.subscriptionKeyEnv, `the ${environmentName} subscription key`);
+    const permits = await openFilePermitStore(session.config.stateDir);
+    const effectiveConcurrency = concurrency ?? pipeline.spec.run?.concurrency ?? 4;
+    const client = createImportClient({ environmentName, environment, subscriptionKey, maxSockets: effectiveConcurrency, logger: session.logger });
+    const progress = createProgress(ctx.io, 'importing', !session.quiet && !session.json);
+    const failures: RunPersonResult[] = [];
+    const interrupt = new AbortController();
+    const onSignal = () => interrupt.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    let report: RunReport;
+    try {
+      report = await runPipeline({
+        runId: session.runId,
+        pipeline,
+        environmentName,
+        environment,
+        permits,
+        client,
+        pseudonymize: session.pseudonymize(),
+        cwd: ctx.io.cwd,
+        ...(typeof ctx.values.input === 'string' ? { input: ctx.values.input } : {}),
+        ...(limit !== undefined ? { limit } : {}),
+        concurrency: effectiveConcurrency,
+        logger: session.logger,
+        signal: interrupt.signal,
+        estimateTotal: Boolean(ctx.io.stderr.isTTY) && !session.quiet,
+        onPerson: (r) => {
+          if (r.outcome !== 'imported' && r.outcome !== 'skipped') failures.push(r);
+        },
+        onProgress: (d, t) => progress.update(d, t),
+      });
+    } finally {
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+      progress.done();
+      client.close();
+      await permits.close();
+    }
+    if (session.json) ctx.io.stdout.write(JSON.stringify({ report, notImported: failures }, null, 2) + '\n');
+    else ctx.io.stdout.write(renderRunReport(report, failures, session.out));
+    if (report.aborted) return EXIT.ABORTED;
+    return Object.entries(report.byOutcome).some(([k, n]) => FAILED_OUTCOMES.has(k as never) && (n ?? 0) > 0) ? EXIT.PARTIAL : EXIT.OK;
+  },
+};
+
+export function renderRunReport(report: RunReport, notImported: RunPersonResult[], s: Style): string {
+  const lines: string[] = [];
+  if (notImported.length) {
+    lines.push(s.bold('Not imported:'));
+    for (const r of notImported.slice(0, 200)) {
+      const tone = FAILED_OUTCOMES.has(r.outcome) ? s.red : s.yellow;
+      lines.push(`  ${tone(r.outcome.padEnd(10))} ${(r.person ?? '(no key)').padEnd(18)}  ${s.cyan(r.reason ?? '')}  ${s.dim(r.origin)}`);
+      const detail = r.issues.find((i) => i.code === r.reason) ?? r.issues.find((i) => i.severity === 'error');
+      if (detail && FAILED_OUTCOMES.has(r.outcome)) lines.push(`             ${detail.pointer ? `${detail.pointer}: ` : ''}${detail.message}`);
+    }
+    if (notImported.length > 200) lines.push(`  … and ${notImported.length - 200} more (use --json for all)`);
+    lines.push('');
+  }
+  const o = report.byOutcome;
+  lines.push(s.bold(`Run ${report.runId} of ${report.pipeline} → ${report.environment}: ${report.persons} person${report.persons === 1 ? '' : 's'} in ${(report.durationMs / 1000).toFixed(1)}s`));
+  lines.push(`  imported ${o.imported ?? 0}   skipped ${o.skipped ?? 0}   no permit ${o['no-permit'] ?? 0}   invalid ${o.invalid ?? 0}   rejected ${o.rejected ?? 0}   refused ${o.refused ?? 0}   failed ${o.failed ?? 0}   unknown ${o.unknown ?? 0}`);
+  const reasons = Object.entries(report.byReason).sort((a, b) => b[1] - a[1]);
+  if (reasons.length) {
+    lines.push('  reasons:');
+    for (const [code, n] of reasons) lines.push(`    ${code.padEnd(26)} ${n}`);
+  }
+  if (report.needNewPermit.length) lines.push(`  ${report.needNewPermit.length} person${report.needNewPermit.length === 1 ? ' needs' : 's need'} a new permit (tmt-import permits serve; the list is in --json output).`);
+  if (report.aborted) lines.push(s.red(`  ABORTED ${report.aborted.code}: ${report.aborted.message}`));
+  return lines.join('\n') + '\n';
+}
