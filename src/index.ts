@@ -1,0 +1,26 @@
+/** The public library API of tmt-import: the same functions the command line calls. */
+export { ERROR_CATALOGUE, TmtError, isTmtError, formatIssue, type ErrorCode, type Issue, type Severity } from './errors.js';
+export { loadProjectConfig, resolveConfig, DEFAULT_ENVIRONMENTS, type ProjectConfig, type EnvironmentConfig } from './config/project-config.js';
+export { loadPipeline, hasErrors, type CompiledPipeline, type LoadPipelineOptions } from './pipeline/load-pipeline.js';
+export type { PipelineSpec } from './pipeline/types.js';
+export { jsonataEngine, createJsonataEngine } from './mapping/jsonata-engine.js';
+export type { ExpressionEngine, CompiledExpression, EvaluationLimits } from './mapping/engine.js';
+export { createHelperBindings } from './mapping/helpers.js';
+export { loadLookupTable, type LookupTable } from './mapping/lookups.js';
+export { runMappingTestFile, findMappingTests } from './mapping/mapping-tests.js';
+export { applyConsent, type Withheld } from './consent/consent.js';
+export { createProfileValidator, validateProfile, type ProfileValidator } from './profile/validate-profile.js';
+export { PROFILE_SECTIONS, type ProfileSection } from './profile/sections.js';
+export { openSource } from './sources/open-source.js';
+export type { SourceItem } from './sources/types.js';
+export { processPerson, type PersonResult, type PersonStatus } from './runner/process-person.js';
+export { previewPipeline, type PreviewSummary } from './runner/preview.js';
+export { runPipeline, type RunReport, type RunPersonResult, type RunOutcome } from './runner/run.js';
+export { createImportClient, type ImportClient, type SendOutcome } from './target/import-client.js';
+export { openFilePermitStore, type PermitStore, type PermitRecord } from './permits/permit-store.js';
+export { startPermitServer, type RunningPermitServer } from './permits/permit-server.js';
+export { obtainPermitViaRedirects } from './permits/auto-approve.js';
+export { startSandbox, SANDBOX_DEFAULTS, type RunningSandbox, type SandboxOptions } from './sandbox/sandbox-server.js';
+export { createLogger } from './logging/logger.js';
+export { createPseudonymizer } from './logging/pseudonym.js';
+export { main } from './cli/main.js';
