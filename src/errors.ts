@@ -90,6 +90,8 @@ export const ERROR_CATALOGUE = {
   TARGET_UNAVAILABLE: { summary: 'TMT could not be reached or answered 5xx after all retries.', hint: 'Check the network, the base URL and TMT status; the outcome of an interrupted send may be unknown.' },
   TARGET_UNEXPECTED: { summary: 'TMT answered with a status the interface does not describe.', hint: 'Read the status and body in the message; report it if it persists.' },
 
+  PERMIT_SERVER_START_FAILED: { summary: 'The permit server could not start.', hint: 'Choose another --port or --host, or stop what is using it.' },
+
   // Sandbox
   SANDBOX_START_FAILED: { summary: 'The local sandbox could not start.', hint: 'Choose another --port, or stop what is using it.' },
 

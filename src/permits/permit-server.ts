@@ -103,7 +103,7 @@ export async function startPermitServer(o: PermitServerOptions): Promise<Running
   const start = (q: URLSearchParams, res: ServerResponse) => {
     const key = q.get('person');
     if (key === null || key.length === 0 || key.length > 1000) {
-      log.info({ step: 'permit-start', code: 'CLI_USAGE' }, 'approval start without a person');
+      log.info({ step: 'permit-start' }, 'approval start without a person');
       return send(res, 'person-missing');
     }
     const person = o.pseudonymize(key);
@@ -196,7 +196,7 @@ export async function startPermitServer(o: PermitServerOptions): Promise<Running
 
   await new Promise<void>((resolve, reject) => {
     const onError = (e: NodeJS.ErrnoException) => {
-      reject(new TmtError('CLI_USAGE', `the permit server cannot listen on ${host}:${o.port ?? 0}: ${e.code ?? e.message}`, { hint: 'Choose another --port or --host, or stop what is using it.', cause: e }));
+      reject(new TmtError('PERMIT_SERVER_START_FAILED', `the permit server cannot listen on ${host}:${o.port ?? 0}: ${e.code ?? e.message}`, { hint: 'Choose another --port or --host, or stop what is using it.', cause: e }));
     };
     server.once('error', onError);
     server.listen(o.port ?? 0, host, () => {

@@ -20,9 +20,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fsp, type Stats } from 'node:fs';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { TmtError, type ErrorCode } from '../errors.js';
+import { acquireLock, atomicWrite, errCode, fsyncDir, openOrNull, statOrNull, storeError } from './store-files.js';
 
 export type PermitStatus = 'active' | 'in-flight' | 'spent' | 'expired' | 'denied' | 'failed';
 
@@ -61,9 +61,15 @@ export interface PermitStore {
    * none → 'missing'; expired → 'expired'; in flight or spent → 'spent'; denied or failed → 'denied'.
    */
   explainUnusable(person: string, environment: string, now: Date): Promise<UnusableReason>;
-  /** Before the PUT: active → in-flight (token kept). Throws PERMIT_SPENT when another use got there first. */
+  /**
+   * Before the PUT: active → in-flight (token kept). Throws TmtError PERMIT_SPENT when another process
+   * took the permit first, PERMIT_EXPIRED when purge expired it meanwhile: treat both as "no permit".
+   */
   markInFlight(id: string): Promise<void>;
-  /** After the answer: → spent with its outcome; the token is deleted from disk before this resolves. */
+  /**
+   * After the answer: → spent with its outcome; the token is deleted from disk before this resolves.
+   * Idempotent; a real outcome replaces 'unknown' (which purge sets on in-flight permits that ran out).
+   */
   markSpent(id: string, outcome: string): Promise<void>;
   /** Records, oldest first; never tokens. */
   list(filter?: { environment?: string; status?: PermitStatus }): Promise<PermitRecord[]>;
@@ -95,8 +101,6 @@ export const PERMIT_STORE_FILES = {
 const FORMAT = 'tmt-import-permits';
 const VERSION = 1;
 const DAY_MS = 86_400_000;
-/** A lock older than this is left over from a crash: critical sections last milliseconds. */
-const STALE_LOCK_MS = 30_000;
 const PSEUDONYM = /^p-[0-9a-f]{8,64}$/;
 const RECORD_ID = /^[0-9a-f]{32}$/;
 
@@ -262,7 +266,9 @@ class FilePermitStore implements PermitStore {
     return this.mutate(async (tx) => {
       const r = this.existing(id);
       if (r.status === 'denied' || r.status === 'failed') throw notUsable(r);
-      if (r.status !== 'spent') tx.stage({ put: { ...r, status: 'spent', outcome: String(outcome).slice(0, 200) } });
+      const text = String(outcome).slice(0, 200);
+      // Already spent: the first outcome stands, unless it was 'unknown' (set by purge while the answer was on its way).
+      if (r.status !== 'spent' || (r.outcome === 'unknown' && text !== 'unknown')) tx.stage({ put: { ...r, status: 'spent', outcome: text } });
       tx.deleteToken(id);
     });
   }
@@ -605,53 +611,8 @@ class FilePermitStore implements PermitStore {
     this.journalLines = 0;
   }
 
-  private async lock(): Promise<() => Promise<void>> {
-    const deadline = Date.now() + this.lockTimeoutMs;
-    const mine = JSON.stringify({ pid: process.pid, host: hostname(), at: new Date().toISOString(), n: randomBytes(6).toString('hex') });
-    for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
-      try {
-        const fh = await fsp.open(this.lockFileName, 'wx', 0o600);
-        try {
-          await fh.writeFile(mine);
-        } finally {
-          await fh.close();
-        }
-        return async () => {
-          const still = await fsp.readFile(this.lockFileName, 'utf8').catch(() => '');
-          if (still === mine) await fsp.unlink(this.lockFileName).catch(() => undefined);
-        };
-      } catch (e) {
-        if (errCode(e) !== 'EEXIST') throw storeError('cannot lock', this.lockFileName, e);
-      }
-      if (await this.breakStaleLock()) continue;
-      if (Date.now() > deadline) {
-        throw new TmtError('PERMIT_STORE_UNREADABLE', `the permit store is locked by another process (${this.lockFileName}); if no tmt-import process is running, delete that file`, { file: this.lockFileName });
-      }
-      await new Promise((r) => setTimeout(r, wait));
-    }
-  }
-
-  /** A lock left by a dead process on this host, or older than any critical section, is removed. */
-  private async breakStaleLock(): Promise<boolean> {
-    let text: string;
-    let st: Stats;
-    try {
-      st = await fsp.stat(this.lockFileName);
-      text = await fsp.readFile(this.lockFileName, 'utf8');
-    } catch {
-      return true; // gone meanwhile: try again at once
-    }
-    let stale = Date.now() - st.mtimeMs > STALE_LOCK_MS;
-    try {
-      const owner = JSON.parse(text) as { pid?: unknown; host?: unknown };
-      if (!stale && owner.host === hostname() && typeof owner.pid === 'number' && owner.pid !== process.pid) stale = !isAlive(owner.pid);
-    } catch {
-      stale ||= Date.now() - st.mtimeMs > 1000; // half-written by a process that died right after creating it
-    }
-    if (!stale) return false;
-    const again = await fsp.readFile(this.lockFileName, 'utf8').catch(() => undefined);
-    if (again === text) await fsp.unlink(this.lockFileName).catch(() => undefined);
-    return true;
+  private lock(): Promise<() => Promise<void>> {
+    return acquireLock(this.lockFileName, this.lockTimeoutMs);
   }
 
   // ---- tokens ----
@@ -749,71 +710,4 @@ function sigOf(st: Stats | null): string {
   if (!st) return '';
   const s: SnapshotSig = { ino: st.ino, mtimeMs: st.mtimeMs, size: st.size };
   return `${s.ino}:${s.mtimeMs}:${s.size}`;
-}
-
-function errCode(e: unknown): string | undefined {
-  return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined;
-}
-
-function storeError(action: string, file: string, e: unknown): TmtError {
-  if (e instanceof TmtError) return e;
-  return new TmtError('PERMIT_STORE_UNREADABLE', `${action} ${file}: ${errCode(e) ?? (e instanceof Error ? e.message : String(e))}`, { file, cause: e });
-}
-
-async function statOrNull(path: string, forError: string): Promise<Stats | null> {
-  try {
-    return await fsp.stat(path);
-  } catch (e) {
-    if (errCode(e) === 'ENOENT') return null;
-    throw storeError('cannot read', forError, e);
-  }
-}
-
-async function openOrNull(path: string): Promise<fsp.FileHandle | null> {
-  try {
-    return await fsp.open(path, 'r');
-  } catch (e) {
-    if (errCode(e) === 'ENOENT') return null;
-    throw storeError('cannot read', path, e);
-  }
-}
-
-/** Write a whole file owner-only and atomically: temp file, fsync, rename, fsync of the folder. */
-async function atomicWrite(file: string, data: string, o: { syncDir?: boolean } = {}): Promise<void> {
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    const fh = await fsp.open(tmp, 'wx', 0o600);
-    try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await fsp.rename(tmp, file);
-  } catch (e) {
-    await fsp.unlink(tmp).catch(() => undefined);
-    throw storeError('cannot write', file, e);
-  }
-  if (o.syncDir !== false) await fsyncDir(join(file, '..'));
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  let fh: fsp.FileHandle | undefined;
-  try {
-    fh = await fsp.open(dir, 'r');
-    await fh.sync();
-  } catch {
-    // Some platforms cannot fsync a folder; the rename is then as durable as the platform allows.
-  } finally {
-    await fh?.close().catch(() => undefined);
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return errCode(e) === 'EPERM';
-  }
 }

@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import type { EnvironmentConfig } from '../config/project-config.js';
 import type { Withheld } from '../consent/consent.js';
-import { issue, type ErrorCode, type Issue } from '../errors.js';
+import { issue, isTmtError, type ErrorCode, type Issue } from '../errors.js';
 import type { Pseudonymizer } from '../logging/pseudonym.js';
 import type { PermitStore } from '../permits/permit-store.js';
 import type { CompiledPipeline } from '../pipeline/load-pipeline.js';
@@ -116,7 +116,18 @@ export async function runPipeline(o: RunOptions): Promise<RunReport> {
 
   const inFlight = new Set<Promise<void>>();
   const send = async (base: Omit<RunPersonResult, 'outcome' | 'needsNewPermit'>, body: string, permit: { id?: string; token: string; jti?: string }) => {
-    if (permit.id) await o.permits.markInFlight(permit.id);
+    if (permit.id) {
+      try {
+        await o.permits.markInFlight(permit.id);
+      } catch (e) {
+        // Taken by another process or expired since it was found: not sent, reported like any unusable permit.
+        if (isTmtError(e) && e.code.startsWith('PERMIT_')) {
+          record({ ...base, outcome: 'no-permit', reason: e.code, needsNewPermit: true });
+          return;
+        }
+        throw e;
+      }
+    }
     const outcome = await o.client.putProfile(permit.token, body);
     const r = resultFromSend(base, outcome, permit.jti);
     if (permit.id) await o.permits.markSpent(permit.id, r.outcome);

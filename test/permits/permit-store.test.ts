@@ -165,7 +165,12 @@ test('purge: tokens of expired, spent and orphaned permits go; old finished reco
     assert.equal(byId.get(inflight.id)?.status, 'spent');
     assert.equal(byId.get(inflight.id)?.outcome, 'unknown');
     assert.equal(byId.get(usable.id)?.status, 'active');
+    // The run's answer arrives after all: it replaces 'unknown'; later answers do not replace it.
+    await store.markSpent(inflight.id, 'imported');
+    await store.markSpent(inflight.id, 'rejected');
+    assert.equal((await store.list()).find((r) => r.id === inflight.id)?.outcome, 'imported');
     for (const t of ['tok-expiring', 'tok-inflight', 'tok-orphan', 'tok-spent']) assertNowhereOnDisk(dir, t);
+    await assert.rejects(store.markInFlight(expiring.id), (e: unknown) => isTmtError(e) && e.code === 'PERMIT_EXPIRED');
     assert.equal((await store.findUsable(P1, 'sandbox', at(61)))?.token, 'tok-usable');
 
     // 31 days later the four finished records go; the usable permit stays (record and token).
