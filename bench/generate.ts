@@ -296,7 +296,10 @@ function work(rng: Rng, v: Vocabulary, lang: Lang, now: YearMonth, count: number
     const company = `${rng.pick(COMPANY_STEMS)} ${rng.pick(COMPANY_FORMS)}`.trim();
     if (rng.chance(0.03)) job.company = company;
     else if (!rng.chance(0.01)) job.name = company;
-    if (!rng.chance(0.02)) job.position = rng.chance(0.55) ? caseVariant(rng, rng.pick(v.occupations)) : rng.pick(POSITIONS_MISS);
+    if (!rng.chance(0.02)) {
+      // Some titles run past the mapping's 128-character cut.
+      job.position = rng.chance(0.03) ? sentence(rng, lang, 20, 30) : rng.chance(0.55) ? caseVariant(rng, rng.pick(v.occupations)) : rng.pick(POSITIONS_MISS);
+    }
     if (rng.chance(0.1)) job.url = url(rng, slug(company));
     if (rng.chance(0.02)) {
       // A job that starts in the future: the mapping leaves it out.

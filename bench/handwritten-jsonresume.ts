@@ -78,7 +78,7 @@ function truthy(v: unknown): boolean {
 }
 
 /** `a ? a : b` */
-function or<T>(a: unknown, b: T): unknown {
+function or(a: unknown, b: unknown): unknown {
   return truthy(a) ? a : b;
 }
 

@@ -39,7 +39,12 @@ async function run(): Promise<number> {
     process.stderr.write(`cannot load ${PIPELINE}: ${issues.map((i) => `${i.code} ${i.message}`).join('; ')}\n`);
     return 1;
   }
-  const pipeline = { ...loaded, spec: { ...loaded.spec, source: { ...loaded.spec.source, format: 'ndjson' as const } } };
+  const source = loaded.spec.source;
+  if (source.type !== 'file') {
+    process.stderr.write(`${PIPELINE} no longer reads files (source.type ${String(source.type)})\n`);
+    return 1;
+  }
+  const pipeline = { ...loaded, spec: { ...loaded.spec, source: { ...source, format: 'ndjson' as const } } };
   const rssAfterLoadKB = Math.round(process.memoryUsage().rss / 1024);
 
   // The output side of `preview --format ndjson > /dev/null`: serialized, then dropped.

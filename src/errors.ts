@@ -92,8 +92,37 @@ export const ERROR_CATALOGUE = {
 
   PERMIT_SERVER_START_FAILED: { summary: 'The permit server could not start.', hint: 'Choose another --port or --host, or stop what is using it.' },
 
+  RUN_TOO_MANY_FAILURES: { summary: 'The run stopped: more persons failed than run.maxFailures allows.', hint: 'Look at the reasons in the report (often the target is down or the mapping is wrong); persons not reached keep their permits.' },
+  RUN_INTERRUPTED: { summary: 'The run was interrupted (SIGINT or SIGTERM) and stopped cleanly.', hint: 'Run the pipeline again: it continues the interrupted run without resending anyone.' },
+  RUN_NOTHING_TO_RESUME: { summary: '--resume was given but no interrupted run of this pipeline exists.', hint: 'Run without --resume to start a new run.' },
+
   // Sandbox
   SANDBOX_START_FAILED: { summary: 'The local sandbox could not start.', hint: 'Choose another --port, or stop what is using it.' },
+
+  // Live sources
+  SOURCE_ENV_MISSING: { summary: 'An environment variable the source names is not set.', hint: 'Export the variable named in the message (a URL, a connection string, a token) before running; secrets are never written in pipelines.' },
+  SOURCE_URL_INVALID: { summary: 'The source URL or connection string is not usable.', hint: 'Use an http(s) URL (http source) or a postgres:// connection string (postgres source); check the value of the environment variable it comes from.' },
+  SOURCE_SECRET_IN_PIPELINE: { summary: 'A password or key is written in the pipeline file.', hint: 'Move it to an environment variable: `${NAME}` in connection or url, or auth.tokenEnv / auth.valueEnv.' },
+  SOURCE_EXPRESSION_SYNTAX: { summary: 'A source expression (records, pagination.next) is not valid JSONata.', hint: 'Fix the expression at the reported line and column; it is evaluated against each page body.' },
+  SOURCE_SQL_UNREADABLE: { summary: 'The SQL file of a postgres source cannot be read.', hint: 'Check source.queryFile (relative to the pipeline file).' },
+  SOURCE_SQL_INVALID: { summary: 'The SQL query of a postgres source does not fit its pipeline settings.', hint: 'Give query or queryFile (one of them); every :name placeholder needs a value under params; with groupBy the query must ORDER BY the group column.' },
+  SOURCE_UNREACHABLE: { summary: 'The source could not be reached (name lookup, refused connection, timeout), after all retries.', hint: 'Check the host and port in the URL or connection string, the network, and that the service or database is running.' },
+  SOURCE_AUTH_REFUSED: { summary: 'The source refused the credentials (HTTP 401/403, or a refused database login).', hint: 'Check the token, key or password in the environment variable the pipeline names, and the account\'s rights.' },
+  SOURCE_HTTP_ERROR: { summary: 'The HTTP source answered a page with an error status (after all retries for 429 and 5xx).', hint: 'Check the URL, query parameters and the service status; the persons already read are kept, and a resumed run starts from the failed page.' },
+  SOURCE_PAGE_INVALID: { summary: 'A page of the HTTP source is not valid JSON.', hint: 'The service returned something else than JSON (an error page, a truncated answer); the message names the page. Check the service, then run again.' },
+  SOURCE_RECORDS_NOT_FOUND: { summary: 'The records expression found nothing on a page (or failed on it).', hint: 'Check source.records against the page shape (e.g. items or data.persons); an empty list ends the listing, nothing at all is an error.' },
+  SOURCE_PAGINATION_INVALID: { summary: 'The HTTP source cannot go on to the next page.', hint: 'Check source.pagination: the cursor expression, or a next link that points to another host or back to the same page.' },
+  SOURCE_QUERY_FAILED: { summary: 'The PostgreSQL query failed (syntax, missing table or column, permission, timeout, lost connection).', hint: 'Read the SQLSTATE and message; run the query in psql with the same parameters. Rows already read are kept.' },
+  SOURCE_ROW_INVALID: { summary: 'A row of the PostgreSQL query cannot become a person record.', hint: 'With groupBy, the query must return the group column; check the column name.' },
+
+  // Durable state
+  STATE_CORRUPT: { summary: 'The state database is damaged, is not a tmt-import database, or was written by a newer tmt-import.', hint: 'Restore the file named in the message from a backup (or upgrade tmt-import if it is newer). It is never replaced silently: it holds the permits and the record of what was sent.' },
+  STATE_MISSING: { summary: 'The state folder shows that a state database existed, but the database file is gone or was replaced.', hint: 'Restore the database file from a backup. To start afresh on purpose, remove the state.json marker named in the message: stored permits, outcomes and receipts are then lost, and persons may need new permits.' },
+  STATE_LOCKED: { summary: 'Another run of the same pipeline holds the pipeline lock.', hint: 'Wait for that run to finish. If the process named in the message is gone (e.g. the machine restarted), remove the lock file named in the message.' },
+  STATE_BUSY: { summary: 'The state database stayed locked by another process for longer than the busy timeout.', hint: 'Another tmt-import process is writing to the same state folder; try again. If it persists, look for a hung tmt-import process.' },
+  STATE_UNWRITABLE: { summary: 'The state folder or database cannot be created, read or written.', hint: 'Check that the state folder (stateDir in the project config) exists or can be created, is owned by this user, and that the disk is not full.' },
+  STATE_INTERRUPTED: { summary: 'The process stopped during the send; the outcome is unknown.', hint: "Check the person's profile in TMT. The permit counts as spent: the person must approve again before another import." },
+  STATE_NOT_FOUND: { summary: 'No record with that id is in the state database.', hint: 'Check the id against the listing (tmt-import dead-letters list, tmt-import receipts verify).' },
 
   // Mapping tests
   TEST_FILE_INVALID: { summary: 'A mapping test file does not have the expected shape.', hint: 'Each case needs `name`, `input`, and `expect` or `expectError`.' },

@@ -17,7 +17,10 @@ export { processPerson, type PersonResult, type PersonStatus } from './runner/pr
 export { previewPipeline, type PreviewSummary } from './runner/preview.js';
 export { runPipeline, type RunReport, type RunPersonResult, type RunOutcome } from './runner/run.js';
 export { createImportClient, type ImportClient, type SendOutcome } from './target/import-client.js';
-export { openFilePermitStore, type PermitStore, type PermitRecord } from './permits/permit-store.js';
+export type { PermitStore, PermitRecord } from './permits/permit-store.js';
+export { openSqliteState, type SqliteStateOptions } from './state/sqlite-state.js';
+export { acquirePipelineLock, type PipelineLock } from './state/pipeline-lock.js';
+export type { StateStore, RunRow, PersonOutcomeRow, Receipt, ReceiptInput, ReceiptVerification, DeadLetter, PurgeResult, PersonExport } from './state/state-store.js';
 export { startPermitServer, type RunningPermitServer } from './permits/permit-server.js';
 export { obtainPermitViaRedirects } from './permits/auto-approve.js';
 export { startSandbox, SANDBOX_DEFAULTS, type RunningSandbox, type SandboxOptions } from './sandbox/sandbox-server.js';

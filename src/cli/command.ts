@@ -31,6 +31,7 @@ export interface CommandContext {
 /** Options every command accepts. */
 export const GLOBAL_OPTIONS: Record<string, OptionDef> = {
   config: { type: 'string', value: 'FILE', description: 'Project config file (default: found from the working folder: tmt-import.config.yaml, .tmt-importrc, package.json "tmt-import" key, ...).' },
+  'state-dir': { type: 'string', value: 'DIR', description: "State folder (permits, runs, receipts, dead letters), instead of the config's stateDir." },
   'log-level': { type: 'string', value: 'LEVEL', description: 'fatal, error, warn, info, debug, trace or silent (default: from the config, else info; logs go to stderr).' },
   json: { type: 'boolean', description: 'Machine-readable JSON on stdout instead of text.' },
   quiet: { type: 'boolean', short: 'q', description: 'No progress display and no logs below warn.' },

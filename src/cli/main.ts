@@ -10,6 +10,7 @@ import { demoCommand } from './commands/demo.js';
 import { permitsCommand } from './commands/permits.js';
 import { runCommand } from './commands/run.js';
 import { sandboxCommand } from './commands/sandbox.js';
+import { deadLettersCommand, purgeCommand, receiptsCommand } from './commands/state-commands.js';
 import { previewCommand } from './commands/preview.js';
 import { testCommand } from './commands/test.js';
 import { validateCommand } from './commands/validate.js';
@@ -18,7 +19,7 @@ import { makeStyle, type CliIO } from './io.js';
 import { renderIssues } from './render.js';
 import { closest } from '../util/suggest.js';
 
-export const COMMANDS: CommandDef[] = [validateCommand, previewCommand, runCommand, testCommand, permitsCommand, sandboxCommand, demoCommand, codesCommand];
+export const COMMANDS: CommandDef[] = [validateCommand, previewCommand, runCommand, testCommand, permitsCommand, receiptsCommand, deadLettersCommand, purgeCommand, sandboxCommand, demoCommand, codesCommand];
 
 export function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -46,6 +47,13 @@ export function renderOverview(): string {
     `            ${EXIT.ABORTED} run aborted, ${EXIT.LOCKED} pipeline locked by another run, ${EXIT.INTERNAL} internal error.`,
     '',
   ].join('\n');
+}
+
+/** The exit code of a command that stopped with a coded error. */
+export function exitCodeFor(code: string): number {
+  if (code === 'INTERNAL') return EXIT.INTERNAL;
+  if (code === 'STATE_LOCKED') return EXIT.LOCKED;
+  return EXIT.CONFIG;
 }
 
 export async function main(argv: string[], io: CliIO): Promise<number> {
@@ -77,7 +85,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   } catch (e) {
     if (isTmtError(e)) {
       io.stderr.write(renderIssues(e.issues, err));
-      return e.code === 'INTERNAL' ? EXIT.INTERNAL : EXIT.CONFIG;
+      return exitCodeFor(e.code);
     }
     const debug = io.env.TMT_IMPORT_DEBUG === '1';
     io.stderr.write(`${err.red('error')} ${err.cyan('INTERNAL')}  ${ERROR_CATALOGUE.INTERNAL.summary} ${e instanceof Error ? e.name : ''}\n    ${err.dim(`hint: ${ERROR_CATALOGUE.INTERNAL.hint}${debug ? '' : ' Set TMT_IMPORT_DEBUG=1 for details.'}`)}\n`);

@@ -1,5 +1,6 @@
 /** What most commands need: the project config, a logger with a runId, pseudonyms, styles. */
 import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
 import { loadProjectConfig, type LogLevel, type ProjectConfig } from '../config/project-config.js';
 import { TmtError } from '../errors.js';
 import { createLogger, type Logger } from '../logging/logger.js';
@@ -27,7 +28,8 @@ export function newRunId(now = new Date()): string {
 export async function startSession(ctx: CommandContext, base: Record<string, unknown> = {}): Promise<Session> {
   const v = ctx.values;
   const noColor = v['no-color'] === true;
-  const config = await loadProjectConfig({ cwd: ctx.io.cwd, ...(typeof v.config === 'string' ? { configFile: v.config } : {}) });
+  const loaded = await loadProjectConfig({ cwd: ctx.io.cwd, ...(typeof v.config === 'string' ? { configFile: v.config } : {}) });
+  const config = typeof v['state-dir'] === 'string' ? { ...loaded, stateDir: resolve(ctx.io.cwd, v['state-dir']) } : loaded;
   const requested = typeof v['log-level'] === 'string' ? v['log-level'] : undefined;
   if (requested !== undefined && !LEVELS.includes(requested)) throw new TmtError('CLI_USAGE', `--log-level must be one of ${LEVELS.join(', ')}`);
   const quiet = v.quiet === true;

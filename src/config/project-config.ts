@@ -38,6 +38,8 @@ export interface ProjectConfig {
   allowProduction: boolean;
   /** Name of the environment variable holding the secret that keys person pseudonyms. */
   pseudonymSecretEnv: string;
+  /** How long things are kept (a run applies these at its end; `tmt-import purge` on demand). */
+  retention: { deadLetterPayloadDays: number; permitRecordDays: number };
   /** The file the config came from, if any. */
   configFile?: string;
 }
@@ -112,6 +114,14 @@ const CONFIG_SCHEMA = {
     logLevel: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
     allowProduction: { type: 'boolean' },
     pseudonymSecretEnv: envVarName,
+    retention: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        deadLetterPayloadDays: { type: 'number', minimum: 0 },
+        permitRecordDays: { type: 'number', minimum: 0 },
+      },
+    },
   },
 } as const;
 
@@ -170,6 +180,7 @@ export function resolveConfig(raw: unknown, baseDir: string, configFile?: string
     logLevel: r.logLevel ?? 'info',
     allowProduction: r.allowProduction ?? false,
     pseudonymSecretEnv: r.pseudonymSecretEnv ?? 'TMT_IMPORT_PSEUDONYM_SECRET',
+    retention: { deadLetterPayloadDays: r.retention?.deadLetterPayloadDays ?? 14, permitRecordDays: r.retention?.permitRecordDays ?? 30 },
     ...(configFile ? { configFile } : {}),
   };
 }

@@ -5,20 +5,17 @@
  * exchange → store), runs the pipeline, and reports what the sandbox now holds.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ProjectConfig } from '../config/project-config.js';
 import { TmtError } from '../errors.js';
-import { createPseudonymizer } from '../logging/pseudonym.js';
 import { obtainPermitViaRedirects } from '../permits/auto-approve.js';
 import { startPermitServer, type RunningPermitServer } from '../permits/permit-server.js';
-import { openFilePermitStore, type PermitStore } from '../permits/permit-store.js';
 import { hasErrors, loadPipeline } from '../pipeline/load-pipeline.js';
 import { runPipeline, type RunPersonResult, type RunReport } from '../runner/run.js';
 import { startSandbox, type RunningSandbox } from '../sandbox/sandbox-server.js';
 import { openSource } from '../sources/open-source.js';
+import { openSqliteState } from '../state/sqlite-state.js';
+import type { StateStore } from '../state/state-store.js';
 import { createImportClient } from '../target/import-client.js';
 
 export interface DemoOptions {
@@ -27,6 +24,9 @@ export interface DemoOptions {
   config: ProjectConfig;
   logger: Logger;
   runId: string;
+  /** Where the demo keeps its state (permits, runs, receipts). */
+  stateDir: string;
+  pseudonymize: (key: string) => string;
   concurrency?: number;
   /** Called with progress text for the person watching. */
   say(line: string): void;
@@ -49,15 +49,15 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const clientSecret = randomBytes(18).toString('base64url');
   const subscriptionKey = randomBytes(18).toString('base64url');
   const clientId = o.config.environments.sandbox?.clientId ?? 'tmt-import-sandbox';
-  const stateDir = mkdtempSync(join(tmpdir(), 'tmt-import-demo-'));
+  // The demo's own state folder, kept so that its receipts can be verified afterwards.
+  const stateDir = o.stateDir;
   let sandbox: RunningSandbox | undefined;
   let permitServer: RunningPermitServer | undefined;
-  let store: PermitStore | undefined;
+  let state: StateStore | undefined;
   const cleanup = async () => {
     await permitServer?.close().catch(() => undefined);
     await sandbox?.close().catch(() => undefined);
-    await store?.close().catch(() => undefined);
-    rmSync(stateDir, { recursive: true, force: true });
+    await state?.close().catch(() => undefined);
   };
   try {
     sandbox = await startSandbox({
@@ -72,13 +72,14 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const sandboxEnv = { ...o.config.environments.sandbox!, baseUrl: sandbox.url, tokenUrl: `${sandbox.url}/v1/request-token`, authorizeUrl: `${sandbox.url}/authorize`, clientId };
     const config: ProjectConfig = { ...o.config, stateDir, environments: { ...o.config.environments, sandbox: sandboxEnv } };
     const env = { [sandboxEnv.clientSecretEnv]: clientSecret, [sandboxEnv.subscriptionKeyEnv]: subscriptionKey };
-    const pseudonymize = createPseudonymizer(randomBytes(32));
+    const pseudonymize = o.pseudonymize;
 
     const { pipeline, issues } = await loadPipeline(o.pipelineFile, { config, cwd: o.cwd });
     if (!pipeline || hasErrors(issues)) throw TmtError.fromIssues(issues.filter((i) => i.severity === 'error'));
     if (pipeline.environmentName !== 'sandbox') throw new TmtError('CLI_USAGE', `the demo imports into the sandbox; ${pipeline.displayFile} targets "${pipeline.environmentName}"`);
 
-    store = await openFilePermitStore(stateDir);
+    state = await openSqliteState(stateDir);
+    const store = state.permits;
     permitServer = await startPermitServer({ config, environment: 'sandbox', env, store, pseudonymize, port: 0, logger: o.logger.child({ component: 'permits' }) });
     o.say(`Permit server (the organisation's side) listening on ${permitServer.url}`);
 
@@ -103,7 +104,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
         pipeline,
         environmentName: 'sandbox',
         environment: sandboxEnv,
-        permits: store,
+        state,
         client,
         pseudonymize,
         cwd: o.cwd,

@@ -18,6 +18,7 @@ import { mappingOutputKeys } from '../mapping/output-keys.js';
 import { PROFILE_SECTIONS, isProfileSection, type ProfileSection } from '../profile/sections.js';
 import { createProfileValidator, type ProfileValidator } from '../profile/validate-profile.js';
 import { resolveSourcePaths } from '../sources/file-source.js';
+import { checkLiveSource } from '../sources/source-checks.js';
 import { FILE_FORMATS } from '../sources/types.js';
 import { didYouMean } from '../util/suggest.js';
 import type { PipelineSpec, LookupSpec } from './types.js';
@@ -57,6 +58,8 @@ export interface LoadPipelineOptions {
   now?: () => Date;
   /** Reuse one profile validator across pipelines. */
   profileValidator?: ProfileValidator;
+  /** Environment variables live sources read (default process.env); the loaded pipeline's source keeps using it. */
+  env?: Record<string, string | undefined>;
 }
 
 export interface LoadResult {
@@ -170,6 +173,13 @@ export async function loadPipeline(file: string, options: LoadPipelineOptions): 
   if (environmentName && !environment) {
     const known = Object.keys(options.config.environments);
     issues.push(issue('CONFIG_ENV_UNDEFINED', `environment "${environmentName}" is not defined in the project config (defined: ${known.join(', ')}).${didYouMean(environmentName, known)}`, at('/target/environment')));
+  }
+
+  // Live sources (http, postgres): environment variables, URLs, expressions, SQL.
+  if (isObject(spec.source)) {
+    const live = checkLiveSource(spec.source, { env: options.env ?? process.env, dir, engine, yaml: y, at });
+    issues.push(...live.issues);
+    if (live.hashInput !== undefined) hash.update(live.hashInput);
   }
 
   // Source paths (optional: a source may be filled later).

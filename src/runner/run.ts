@@ -1,24 +1,32 @@
 /**
  * A real run: for each person with a usable permit, map → consent → validate → PUT → mark the
- * permit spent → record the outcome. Mapping runs one person at a time (JSONata is fastest that
- * way); sends overlap up to `concurrency`. One bad person never stops the others; a target that
- * refuses every request stops the run early instead of burning every permit.
+ * permit spent → record the outcome and a receipt. Mapping runs one person at a time (JSONata is
+ * fastest that way); sends overlap up to `concurrency`. One bad person never stops the others; a
+ * target that refuses every request, or more failures than run.maxFailures, stops the run early.
+ *
+ * Durability (the state store): before a PUT the permit and the person's outcome are marked in
+ * flight in one transaction; after the answer the permit is spent, the outcome recorded and the
+ * receipt appended in one transaction. A run killed mid-send leaves persons in flight: the next
+ * run reports them as unknown (never resends them), and continues the interrupted run.
  */
 import type { Logger } from 'pino';
-import type { EnvironmentConfig } from '../config/project-config.js';
+import type { EnvironmentConfig, ProjectConfig } from '../config/project-config.js';
 import type { Withheld } from '../consent/consent.js';
-import { issue, isTmtError, type ErrorCode, type Issue } from '../errors.js';
+import { issue, isTmtError, TmtError, type ErrorCode, type Issue } from '../errors.js';
 import type { Pseudonymizer } from '../logging/pseudonym.js';
-import type { PermitStore } from '../permits/permit-store.js';
-import type { CompiledPipeline } from '../pipeline/load-pipeline.js';
 import { decodeJwtClaims } from '../permits/token-exchange.js';
+import type { CompiledPipeline } from '../pipeline/load-pipeline.js';
 import { openSource } from '../sources/open-source.js';
+import type { PersonOutcomeRow, StateStore } from '../state/state-store.js';
 import type { ImportClient, ProblemDetails, SendOutcome } from '../target/import-client.js';
+import { createFailureBudget } from './failure-budget.js';
 import { processPerson } from './process-person.js';
 
-export type RunOutcome = 'imported' | 'skipped' | 'invalid' | 'no-permit' | 'rejected' | 'refused' | 'failed' | 'unknown' | 'not-attempted';
+export type RunOutcome = 'imported' | 'skipped' | 'invalid' | 'no-permit' | 'rejected' | 'refused' | 'failed' | 'unknown';
 
 export const FAILED_OUTCOMES: ReadonlySet<RunOutcome> = new Set(['invalid', 'rejected', 'refused', 'failed', 'unknown']);
+/** Outcomes that involved a send: such persons are not sent again when a run is resumed. */
+const SENT_OUTCOMES: ReadonlySet<string> = new Set(['imported', 'rejected', 'refused', 'failed', 'unknown', 'in-flight']);
 
 export interface RunPersonResult {
   person: string | null;
@@ -38,17 +46,25 @@ export interface RunPersonResult {
   /** The permit's token id (jti), for audit; never the token. */
   jti?: string;
   attempts?: number;
+  receiptId?: string;
 }
 
 export interface RunReport {
   runId: string;
   pipeline: string;
   environment: string;
+  /** True when this run continued an interrupted one (same run id). */
+  resumed: boolean;
   persons: number;
+  /** Persons already handled by the interrupted run and not sent again. */
+  alreadyDone: number;
   byOutcome: Partial<Record<RunOutcome, number>>;
   byReason: Record<string, number>;
   /** Pseudonyms of persons who need a new permit. */
   needNewPermit: string[];
+  /** Persons whose send was cut off by an earlier run's death: outcome unknown, check in TMT. */
+  settledFromEarlierRun: Array<{ person: string; origin: string; outcome: 'unknown'; reason: string; runId: string }>;
+  deadLetters: number;
   aborted?: { code: ErrorCode; message: string };
   durationMs: number;
 }
@@ -58,13 +74,18 @@ export interface RunOptions {
   pipeline: CompiledPipeline;
   environmentName: string;
   environment: EnvironmentConfig;
-  permits: PermitStore;
+  state: StateStore;
   client: ImportClient;
   pseudonymize: Pseudonymizer;
   cwd: string;
   input?: string;
   limit?: number;
   concurrency?: number;
+  /** Overrides run.maxFailures of the pipeline. */
+  maxFailures?: number | string;
+  /** Insist on continuing an interrupted run (RUN_NOTHING_TO_RESUME when there is none). Without it an interrupted run is continued when there is one. */
+  resume?: boolean;
+  retention?: ProjectConfig['retention'];
   logger?: Logger;
   signal?: AbortSignal;
   now?: () => Date;
@@ -78,27 +99,46 @@ export interface RunOptions {
 export async function runPipeline(o: RunOptions): Promise<RunReport> {
   const started = performance.now();
   const now = o.now ?? (() => new Date());
+  const iso = () => now().toISOString();
   const concurrency = Math.max(1, o.concurrency ?? o.pipeline.spec.run?.concurrency ?? 4);
   const log = o.logger;
-  const report: RunReport = { runId: o.runId, pipeline: o.pipeline.name, environment: o.environmentName, persons: 0, byOutcome: {}, byReason: {}, needNewPermit: [], durationMs: 0 };
+  const { state, pipeline } = o;
+
+  // Persons an earlier, dead run left in flight: unknown outcome, reported, never resent.
+  const settled = await state.settleInterrupted(pipeline.name, o.environmentName, iso());
+  // Continue an interrupted run, or begin a new one.
+  const unfinished = await state.findUnfinishedRun(pipeline.name, o.environmentName);
+  if (o.resume && !unfinished) throw new TmtError('RUN_NOTHING_TO_RESUME', `no interrupted run of ${pipeline.name} → ${o.environmentName} to resume`);
+  const runId = unfinished?.runId ?? o.runId;
+  const done: Map<string, PersonOutcomeRow> = unfinished ? await state.outcomes(runId) : new Map();
+  if (!unfinished) await state.beginRun({ runId, pipeline: pipeline.name, pipelineHash: pipeline.hash, environment: o.environmentName, startedAt: iso() });
+
+  const report: RunReport = {
+    runId,
+    pipeline: pipeline.name,
+    environment: o.environmentName,
+    resumed: Boolean(unfinished),
+    persons: 0,
+    alreadyDone: 0,
+    byOutcome: {},
+    byReason: {},
+    needNewPermit: [],
+    settledFromEarlierRun: settled.map((s) => ({ person: s.person, origin: s.origin, outcome: 'unknown' as const, reason: s.reason ?? 'STATE_INTERRUPTED', runId: s.runId })),
+    deadLetters: 0,
+    durationMs: 0,
+  };
+  for (const s of report.settledFromEarlierRun) {
+    report.needNewPermit.push(s.person);
+    log?.warn({ step: 'resume', person: s.person, origin: s.origin, outcome: 'unknown', reason: s.reason }, 'send interrupted by an earlier run: outcome unknown, check in TMT');
+  }
   const stop = new AbortController();
   const onOuterAbort = () => stop.abort();
   o.signal?.addEventListener('abort', onOuterAbort);
   let imported = 0;
   let refusedInARow = 0;
   const credentialStopAfter = o.credentialStopAfter ?? 3;
+  const budget = createFailureBudget(o.maxFailures ?? pipeline.spec.run?.maxFailures);
   let total: number | undefined;
-
-  const record = (r: RunPersonResult) => {
-    report.byOutcome[r.outcome] = (report.byOutcome[r.outcome] ?? 0) + 1;
-    if (r.reason) report.byReason[r.reason] = (report.byReason[r.reason] ?? 0) + 1;
-    if (r.needsNewPermit && r.person) report.needNewPermit.push(r.person);
-    const fields = { step: 'outcome', person: r.person, origin: r.origin, outcome: r.outcome, reason: r.reason, status: r.status, sections: r.sections, attempts: r.attempts };
-    if (FAILED_OUTCOMES.has(r.outcome)) log?.warn(fields, 'person not imported');
-    else log?.info(fields, r.outcome === 'imported' ? 'person imported' : 'person not sent');
-    o.onPerson?.(r);
-    o.onProgress?.(report.persons, total);
-  };
 
   const abort = (code: ErrorCode, message: string) => {
     if (report.aborted) return;
@@ -107,30 +147,72 @@ export async function runPipeline(o: RunOptions): Promise<RunReport> {
     stop.abort();
   };
 
-  const source = openSource(o.pipeline.spec.source, { baseDir: o.pipeline.dir, cwd: o.cwd, ...(o.input !== undefined ? { input: o.input } : {}), signal: stop.signal });
+  const finish = (r: RunPersonResult) => {
+    report.byOutcome[r.outcome] = (report.byOutcome[r.outcome] ?? 0) + 1;
+    if (r.reason) report.byReason[r.reason] = (report.byReason[r.reason] ?? 0) + 1;
+    if (r.needsNewPermit && r.person) report.needNewPermit.push(r.person);
+    const fields = { step: 'outcome', person: r.person, origin: r.origin, outcome: r.outcome, reason: r.reason, status: r.status, sections: r.sections, attempts: r.attempts };
+    if (FAILED_OUTCOMES.has(r.outcome)) log?.warn(fields, 'person not imported');
+    else log?.info(fields, r.outcome === 'imported' ? 'person imported' : 'person not sent');
+    o.onPerson?.(r);
+    o.onProgress?.(report.persons, total);
+    const over = budget.record(FAILED_OUTCOMES.has(r.outcome));
+    if (over) abort('RUN_TOO_MANY_FAILURES', `stopped: ${over}`);
+  };
+
+  /** An outcome without a send: recorded durably (when the person is known), then reported. */
+  const record = async (r: RunPersonResult) => {
+    if (r.person) await state.recordOutcome({ runId, person: r.person, origin: r.origin, outcome: r.outcome, ...(r.reason ? { reason: r.reason } : {}), at: iso() });
+    finish(r);
+  };
+
+  const source = openSource(pipeline.spec.source, { baseDir: pipeline.dir, cwd: o.cwd, ...(o.input !== undefined ? { input: o.input } : {}), signal: stop.signal });
   if (o.estimateTotal) {
     total = await source.estimateTotal().catch(() => undefined);
     if (total !== undefined && o.limit !== undefined) total = Math.min(total, o.limit);
   }
-  log?.info({ step: 'run', pipeline: o.pipeline.name, environment: o.environmentName, concurrency, pipelineHash: o.pipeline.hash }, 'run started');
+  log?.info({ step: 'run', runId, resumed: report.resumed, pipeline: pipeline.name, environment: o.environmentName, concurrency, pipelineHash: pipeline.hash }, report.resumed ? 'continuing an interrupted run' : 'run started');
 
-  const inFlight = new Set<Promise<void>>();
-  const send = async (base: Omit<RunPersonResult, 'outcome' | 'needsNewPermit'>, body: string, permit: { id?: string; token: string; jti?: string }) => {
-    if (permit.id) {
-      try {
-        await o.permits.markInFlight(permit.id);
-      } catch (e) {
-        // Taken by another process or expired since it was found: not sent, reported like any unusable permit.
-        if (isTmtError(e) && e.code.startsWith('PERMIT_')) {
-          record({ ...base, outcome: 'no-permit', reason: e.code, needsNewPermit: true });
-          return;
-        }
-        throw e;
+  const send = async (base: Omit<RunPersonResult, 'outcome' | 'needsNewPermit'>, person: string, body: string, permit: { id?: string; token: string; jti?: string }) => {
+    try {
+      await state.beginSend({ runId, person, origin: base.origin, ...(permit.id ? { permitId: permit.id } : {}), ...(permit.jti ? { jti: permit.jti } : {}), at: iso() });
+    } catch (e) {
+      // Taken by another process or expired since it was found: not sent, reported like any unusable permit.
+      if (isTmtError(e) && e.code.startsWith('PERMIT_')) {
+        await record({ ...base, outcome: 'no-permit', reason: e.code, needsNewPermit: true });
+        return;
       }
+      throw e;
     }
     const outcome = await o.client.putProfile(permit.token, body);
     const r = resultFromSend(base, outcome, permit.jti);
-    if (permit.id) await o.permits.markSpent(permit.id, r.outcome);
+    const receipt = await state.finishSend({
+      runId,
+      person,
+      origin: base.origin,
+      ...(permit.id ? { permitId: permit.id } : {}),
+      outcome: r.outcome,
+      ...(r.reason ? { reason: r.reason } : {}),
+      ...(r.status !== undefined ? { status: r.status } : {}),
+      receipt: {
+        runId,
+        pipeline: pipeline.name,
+        pipelineHash: pipeline.hash,
+        environment: o.environmentName,
+        person,
+        ...(permit.jti ? { jti: permit.jti } : {}),
+        sectionsSent: base.sections,
+        withheld: base.withheld.map((w) => ({ section: w.section, ...(w.field ? { field: w.field } : {}), reason: w.reason, ...(w.rule ? { rule: w.rule } : {}) })),
+        ...(outcome.status !== undefined ? { httpStatus: outcome.status } : {}),
+        outcome: r.outcome,
+        at: iso(),
+      },
+    });
+    if (receipt) r.receiptId = receipt.receiptId;
+    if (r.outcome === 'failed' && (r.reason === 'TARGET_UNAVAILABLE' || r.reason === 'TARGET_RATE_LIMITED')) {
+      await state.addDeadLetter({ runId, pipeline: pipeline.name, environment: o.environmentName, person, origin: base.origin, reason: r.reason, createdAt: iso(), payload: body });
+      report.deadLetters++;
+    }
     if (outcome.kind === 'imported') {
       imported++;
       refusedInARow = 0;
@@ -140,51 +222,55 @@ export async function runPipeline(o: RunOptions): Promise<RunReport> {
         abort('TARGET_CREDENTIALS', `stopped after ${refusedInARow} refused requests in a row (${outcome.status}): ${outcome.message}`);
       }
     } else refusedInARow = 0;
-    record(r);
+    finish(r);
   };
 
+  const inFlight = new Set<Promise<void>>();
   try {
     for await (const item of source.items) {
       if (stop.signal.aborted) break;
       if (o.limit !== undefined && report.persons >= o.limit) break;
-      report.persons++;
-      const { result, key, permitToken } = await processPerson(item, o.pipeline, { pseudonymize: o.pseudonymize });
-      const base = { person: result.person, origin: result.origin, sections: result.sections, withheld: result.withheld, issues: result.issues };
-      if (result.status === 'invalid') {
-        record({ ...base, outcome: 'invalid', reason: result.issues.find((i) => i.severity === 'error')?.code ?? 'PROFILE_SCHEMA', needsNewPermit: false });
+      const { result, key, permitToken } = await processPerson(item, pipeline, { pseudonymize: o.pseudonymize });
+      if (result.person && SENT_OUTCOMES.has(done.get(result.person)?.outcome ?? '')) {
+        report.alreadyDone++;
         continue;
       }
-      if (result.status === 'skipped' || !result.profile) {
-        record({ ...base, outcome: 'skipped', reason: 'PROFILE_EMPTY', needsNewPermit: false });
+      report.persons++;
+      const base = { person: result.person, origin: result.origin, sections: result.sections, withheld: result.withheld, issues: result.issues };
+      if (result.status === 'invalid') {
+        await record({ ...base, outcome: 'invalid', reason: result.issues.find((i) => i.severity === 'error')?.code ?? 'PROFILE_SCHEMA', needsNewPermit: false });
+        continue;
+      }
+      if (result.status === 'skipped' || !result.profile || !result.person) {
+        await record({ ...base, outcome: 'skipped', reason: 'PROFILE_EMPTY', needsNewPermit: false });
         continue;
       }
       // The permit: from the store, or carried by the record.
       let permit: { id?: string; token: string; jti?: string } | undefined;
-      if (o.pipeline.spec.permits?.from === 'field') {
+      if (pipeline.spec.permits?.from === 'field') {
         if (!permitToken) {
-          record({ ...base, outcome: 'no-permit', reason: 'PERMIT_MISSING', needsNewPermit: true });
+          await record({ ...base, outcome: 'no-permit', reason: 'PERMIT_MISSING', needsNewPermit: true });
           continue;
         }
         const claims = decodeJwtClaims(permitToken);
         if (claims?.exp !== undefined && claims.exp * 1000 <= now().getTime()) {
-          record({ ...base, outcome: 'no-permit', reason: 'PERMIT_EXPIRED', needsNewPermit: true });
+          await record({ ...base, outcome: 'no-permit', reason: 'PERMIT_EXPIRED', needsNewPermit: true });
           continue;
         }
         permit = { token: permitToken, ...(claims?.jti ? { jti: claims.jti } : {}) };
       } else {
         const person = result.person ?? o.pseudonymize(key ?? '');
-        const usable = await o.permits.findUsable(person, o.environmentName, now());
+        const usable = await state.permits.findUsable(person, o.environmentName, now());
         if (!usable) {
-          const why = await o.permits.explainUnusable(person, o.environmentName, now());
+          const why = await state.permits.explainUnusable(person, o.environmentName, now());
           const reason: ErrorCode = why === 'expired' ? 'PERMIT_EXPIRED' : why === 'spent' ? 'PERMIT_SPENT' : why === 'denied' ? 'PERMIT_DENIED' : 'PERMIT_MISSING';
-          record({ ...base, outcome: 'no-permit', reason, needsNewPermit: true });
+          await record({ ...base, outcome: 'no-permit', reason, needsNewPermit: true });
           continue;
         }
         permit = { id: usable.record.id, token: usable.token, ...(usable.record.jti ? { jti: usable.record.jti } : {}) };
       }
-      const body = JSON.stringify(result.profile);
-      const p = send(base, body, permit).catch((e: unknown) => {
-        abort('INTERNAL', `sending failed unexpectedly: ${e instanceof Error ? e.name : 'error'}`);
+      const p = send(base, result.person, JSON.stringify(result.profile), permit).catch((e: unknown) => {
+        abort(isTmtError(e) ? e.code : 'INTERNAL', isTmtError(e) ? e.message : `sending failed unexpectedly: ${e instanceof Error ? e.name : 'error'}`);
       });
       inFlight.add(p);
       void p.finally(() => inFlight.delete(p));
@@ -194,9 +280,15 @@ export async function runPipeline(o: RunOptions): Promise<RunReport> {
   } finally {
     o.signal?.removeEventListener('abort', onOuterAbort);
   }
-  if (!report.aborted && o.signal?.aborted) report.aborted = { code: 'INTERNAL', message: 'the run was interrupted' };
+  if (!report.aborted && o.signal?.aborted) report.aborted = { code: 'RUN_INTERRUPTED', message: 'the run was interrupted (SIGINT/SIGTERM); run again to continue it' };
   report.durationMs = Math.round(performance.now() - started);
-  log?.info({ step: 'run', persons: report.persons, byOutcome: report.byOutcome, durationMs: report.durationMs, aborted: report.aborted?.code }, 'run finished');
+  // An interrupted run stays unfinished so that the next run continues it; an aborted one is closed.
+  if (report.aborted?.code !== 'RUN_INTERRUPTED') {
+    const { needNewPermit: _n, settledFromEarlierRun: _s, ...counts } = report;
+    await state.finishRun(runId, { status: report.aborted ? 'aborted' : 'completed', finishedAt: iso(), summary: counts });
+  }
+  const purged = await state.purge(now(), o.retention);
+  log?.info({ step: 'run', runId, persons: report.persons, byOutcome: report.byOutcome, durationMs: report.durationMs, aborted: report.aborted?.code, purged }, 'run finished');
   return report;
 }
 
@@ -213,9 +305,9 @@ function resultFromSend(base: Omit<RunPersonResult, 'outcome' | 'needsNewPermit'
     case 'unknown':
       return { ...common, outcome: 'unknown', reason: 'TARGET_UNAVAILABLE', issues: withIssue('TARGET_UNAVAILABLE'), needsNewPermit: true };
     case 'rate-limited':
-      return { ...common, outcome: 'failed', reason: 'TARGET_RATE_LIMITED', issues: withIssue('TARGET_RATE_LIMITED'), needsNewPermit: false };
+      return { ...common, outcome: 'failed', reason: 'TARGET_RATE_LIMITED', issues: withIssue('TARGET_RATE_LIMITED'), needsNewPermit: true };
     case 'unavailable':
-      return { ...common, outcome: 'failed', reason: 'TARGET_UNAVAILABLE', issues: withIssue('TARGET_UNAVAILABLE'), needsNewPermit: false };
+      return { ...common, outcome: 'failed', reason: 'TARGET_UNAVAILABLE', issues: withIssue('TARGET_UNAVAILABLE'), needsNewPermit: true };
     default:
       return { ...common, outcome: 'failed', reason: 'TARGET_UNEXPECTED', issues: withIssue('TARGET_UNEXPECTED'), needsNewPermit: true };
   }

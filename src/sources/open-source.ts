@@ -1,10 +1,14 @@
 /**
- * One entry point for every kind of source a pipeline can declare. Today: files (json, ndjson,
- * LinkedIn export folders).
+ * One entry point for every kind of source a pipeline can declare: files (json, ndjson, LinkedIn
+ * export folders), paginated HTTP APIs and PostgreSQL queries (docs/sources.md).
  */
 import { createReadStream } from 'node:fs';
+import { TmtError } from '../errors.js';
 import type { SourceSpec } from '../pipeline/types.js';
 import { readFileSource, resolveSourcePaths } from './file-source.js';
+import { readHttpSource } from './http-source.js';
+import { sourceEnvOf, type Env } from './live-common.js';
+import { readPostgresSource } from './postgres-source.js';
 import type { SourceItem } from './types.js';
 
 export interface OpenSourceOptions {
@@ -15,6 +19,16 @@ export interface OpenSourceOptions {
   /** Replaces the source path (the --input flag). */
   input?: string;
   signal?: AbortSignal;
+  /**
+   * Live sources: environment variables for `${NAME}` references, auth and connection strings.
+   * Default: the environment the pipeline was loaded with (LoadPipelineOptions.env), else process.env.
+   */
+  env?: Env;
+  /**
+   * HTTP sources: the `checkpoint` of an item from an earlier read; reading starts after that
+   * item's page instead of at the first page. Other sources start from the beginning.
+   */
+  resumeFrom?: unknown;
 }
 
 export interface OpenedSource {
@@ -24,6 +38,18 @@ export interface OpenedSource {
 }
 
 export function openSource(spec: SourceSpec, options: OpenSourceOptions): OpenedSource {
+  if (spec.type === 'http' || spec.type === 'postgres') {
+    if (options.input !== undefined) {
+      throw new TmtError('CLI_USAGE', `--input replaces the path of a file source; this pipeline reads from ${spec.type === 'http' ? 'an HTTP API' : 'PostgreSQL'}`);
+    }
+    const env = options.env ?? sourceEnvOf(spec) ?? process.env;
+    const signal = options.signal ? { signal: options.signal } : {};
+    const items =
+      spec.type === 'http'
+        ? readHttpSource(spec, { env, ...signal, ...(options.resumeFrom !== undefined ? { resumeFrom: options.resumeFrom } : {}) })
+        : readPostgresSource(spec, { env, baseDir: options.baseDir, ...signal });
+    return { items, estimateTotal: async () => undefined };
+  }
   const fileOpts = {
     baseDir: options.baseDir,
     displayBase: options.cwd,

@@ -12,6 +12,12 @@ export interface SourceItem {
   record?: unknown;
   /** Set when this record could not be read; the run reports it and goes on with the others. */
   error?: Issue;
+  /**
+   * Live sources that can resume (http): serialisable JSON naming where to resume AFTER the page
+   * this item came from; pass it back as `openSource(..., { resumeFrom })`. Every item of a page
+   * carries the same checkpoint: store it only once every item with it is finished. See docs/sources.md.
+   */
+  checkpoint?: unknown;
 }
 
 /** Formats a file source understands. */

@@ -11,7 +11,7 @@ import { resolveConfig } from '../../src/config/project-config.js';
 import { createPseudonymizer } from '../../src/logging/pseudonym.js';
 import { hasErrors, loadPipeline, type CompiledPipeline } from '../../src/pipeline/load-pipeline.js';
 import { createProfileValidator } from '../../src/profile/validate-profile.js';
-import { processPerson } from '../../src/runner/process-person.js';
+import { processPerson, type PersonResult } from '../../src/runner/process-person.js';
 import { generatePersons } from '../../bench/generate.js';
 import { comparableResult, createJsonResumeMapper, loadHandwrittenTables, processJsonResume, type ProcessContext } from '../../bench/handwritten-jsonresume.js';
 import { repoRoot } from '../helpers.js';
@@ -23,13 +23,13 @@ async function setup(): Promise<{ pipeline: CompiledPipeline; ctx: ProcessContex
   return { pipeline, ctx: { map, validateProfile: createProfileValidator(), pseudonymize: createPseudonymizer('s') } };
 }
 
-/** Mapping output and the whole person result agree; returns the pipeline's status. */
-async function assertSame(pipeline: CompiledPipeline, ctx: ProcessContext, origin: string, record: unknown): Promise<string> {
+/** Mapping output and the whole person result agree; returns the pipeline's result. */
+async function assertSame(pipeline: CompiledPipeline, ctx: ProcessContext, origin: string, record: unknown): Promise<PersonResult> {
   const jsonata = JSON.parse(JSON.stringify((await pipeline.mapping.evaluate(record, pipeline.bindings)) ?? {})) as unknown;
   assert.deepStrictEqual(ctx.map(record), jsonata, `mapping differs for ${origin}`);
   const { result } = await processPerson({ origin, record }, pipeline, { pseudonymize: createPseudonymizer('s') });
   assert.deepStrictEqual(comparableResult(processJsonResume({ origin, record }, ctx)), comparableResult(result), `result differs for ${origin}`);
-  return result.status;
+  return result;
 }
 
 test('the hand-written JSON Resume mapping equals the JSONata mapping on the shipped examples', async () => {
@@ -49,13 +49,22 @@ test('the hand-written JSON Resume mapping equals the JSONata mapping on 200 gen
   const { pipeline, ctx } = await setup();
   const persons = generatePersons(200);
   const statuses = new Map<string, number>();
+  let cutShort = 0;
+  let cutLong = 0;
   for (let i = 0; i < persons.length; i++) {
-    const status = await assertSame(pipeline, ctx, `generated:${i + 1}`, persons[i]);
-    statuses.set(status, (statuses.get(status) ?? 0) + 1);
+    const result = await assertSame(pipeline, ctx, `generated:${i + 1}`, persons[i]);
+    statuses.set(result.status, (statuses.get(result.status) ?? 0) + 1);
+    // Texts the mapping cut (they end with an ellipsis), by length: titles (128) and descriptions (4000).
+    for (const m of JSON.stringify(result.profile ?? {}).matchAll(/"((?:[^"\\]|\\.)*)…"/g)) {
+      const length = [...JSON.parse(`"${m[1]!}"`) as string].length + 1;
+      if (length <= 128) cutShort++;
+      else if (length > 3000 && length <= 4000) cutLong++;
+    }
   }
   // The sample is varied enough to mean something.
   assert.ok((statuses.get('ready') ?? 0) > 150, JSON.stringify([...statuses]));
   assert.ok((statuses.get('skipped') ?? 0) > 0, JSON.stringify([...statuses]));
+  assert.ok(cutShort > 0 && cutLong > 0, `texts cut: ${cutShort} titles, ${cutLong} descriptions`);
 });
 
 test('the person generator is deterministic for a seed', () => {

@@ -6,7 +6,7 @@ import { resolveConfig } from '../../src/config/project-config.js';
 import { createPseudonymizer } from '../../src/logging/pseudonym.js';
 import { obtainPermitViaRedirects } from '../../src/permits/auto-approve.js';
 import { startPermitServer } from '../../src/permits/permit-server.js';
-import { openFilePermitStore } from '../../src/permits/permit-store.js';
+import { openSqliteState } from '../../src/state/sqlite-state.js';
 import { decodeJwtClaims } from '../../src/permits/token-exchange.js';
 import { SANDBOX_DEFAULTS, startSandbox } from '../../src/sandbox/sandbox-server.js';
 import { tempDir } from '../helpers.js';
@@ -19,7 +19,7 @@ async function setup(autoApprove: boolean) {
   const sandbox = await startSandbox({ port: 0, autoApprove });
   const stateDir = join(dir, 'state');
   const config = resolveConfig({ stateDir, environments: { sandbox: { baseUrl: sandbox.url, tokenUrl: `${sandbox.url}/v1/request-token`, authorizeUrl: `${sandbox.url}/authorize` } } }, '/');
-  const store = await openFilePermitStore(stateDir);
+  const store = (await openSqliteState(stateDir)).permits;
   const server = await startPermitServer({ config, environment: 'sandbox', env: ENV, store, pseudonymize, port: 0 });
   return {
     sandbox,

@@ -8,7 +8,7 @@ import { createLogger } from '../../src/logging/logger.js';
 import { createPseudonymizer } from '../../src/logging/pseudonym.js';
 import { obtainPermitViaRedirects } from '../../src/permits/auto-approve.js';
 import { startPermitServer, type PermitServerOptions } from '../../src/permits/permit-server.js';
-import { openFilePermitStore } from '../../src/permits/permit-store.js';
+import { openSqliteState } from '../../src/state/sqlite-state.js';
 import { createStateSigner, STATE_SECRET_ENV } from '../../src/permits/state-token.js';
 import { tempDir } from '../helpers.js';
 import { startFakeTmt, type FakeTmt } from './fake-tmt.js';
@@ -43,7 +43,7 @@ async function get(url: string) {
 async function setup(extra: Partial<PermitServerOptions> = {}) {
   const { dir, cleanup } = tempDir();
   const tmt = await startFakeTmt({ ...CLIENT });
-  const store = await openFilePermitStore(join(dir, 'state'));
+  const store = (await openSqliteState(join(dir, 'state'))).permits;
   const logs = logCapture();
   const server = await startPermitServer({ config: configFor(tmt, join(dir, 'state')), environment: 'sandbox', env: ENV, store, pseudonymize, logger: logs.logger, now: () => NOW, ...extra });
   return {
@@ -104,7 +104,7 @@ test('GET /permits/start redirects to the permit page with exact parameters and 
 test('no login_hint for a permit page off loopback (TMT itself), unless asked; a configured redirect URI is used and served', async () => {
   const { dir, cleanup } = tempDir();
   const tmt = await startFakeTmt({ ...CLIENT });
-  const store = await openFilePermitStore(join(dir, 'state'));
+  const store = (await openSqliteState(join(dir, 'state'))).permits;
   try {
     const config = configFor(tmt, join(dir, 'state'), 'https://tyomarkkinatori.example/en/permission-to-import-profile-data?lang=en');
     const redirectUri = 'https://cv.example.org/tmt/permits/return';
@@ -250,7 +250,7 @@ test('obtainPermitViaRedirects follows start → authorize → callback: active 
 test('startPermitServer refuses to start without secrets or with an unknown environment', async () => {
   const { dir, cleanup } = tempDir();
   const tmt = await startFakeTmt({ ...CLIENT });
-  const store = await openFilePermitStore(join(dir, 'state'));
+  const store = (await openSqliteState(join(dir, 'state'))).permits;
   try {
     const config = configFor(tmt, join(dir, 'state'));
     await assert.rejects(

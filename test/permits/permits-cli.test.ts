@@ -7,7 +7,7 @@ import { parseCommandArgs, renderHelp } from '../../src/cli/command.js';
 import { makeStyle } from '../../src/cli/io.js';
 import { renderIssues } from '../../src/cli/render.js';
 import { isTmtError } from '../../src/errors.js';
-import { openFilePermitStore } from '../../src/permits/permit-store.js';
+import { openSqliteState } from '../../src/state/sqlite-state.js';
 import { tempDir } from '../helpers.js';
 import { writeFiles } from '../fixtures.js';
 import { startFakeTmt } from './fake-tmt.js';
@@ -59,15 +59,15 @@ async function preparedProject() {
   const at = (ms: number) => () => new Date(now + ms);
   const stateDir = join(t.dir, '.state');
   // Permits at different times, as a permit server would have stored them.
-  const old = await openFilePermitStore(stateDir, { now: at(-40 * DAY) });
+  const old = (await openSqliteState(stateDir, { now: at(-40 * DAY) })).permits;
   const oldSpent = await old.add({ person: 'p-aaaaaaaaaaaaaaa1', environment: 'sandbox', token: 'TOKEN-old-spent', jti: 'jti-old-0001', expiresAt: new Date(now - 40 * DAY + 3600_000).toISOString() });
   await old.markSpent(oldSpent.id, 'imported');
   await old.recordFailure({ person: 'p-aaaaaaaaaaaaaaa2', environment: 'test', status: 'denied', reason: 'PERMIT_DENIED: the person cancelled the approval' });
   await old.close();
-  const recent = await openFilePermitStore(stateDir, { now: at(-2 * 3600_000) });
+  const recent = (await openSqliteState(stateDir, { now: at(-2 * 3600_000) })).permits;
   await recent.add({ person: 'p-aaaaaaaaaaaaaaa3', environment: 'sandbox', token: 'TOKEN-expired', jti: 'jti-expired-0002', expiresAt: new Date(now - 3600_000).toISOString() });
   await recent.close();
-  const store = await openFilePermitStore(stateDir, { now: at(0) });
+  const store = (await openSqliteState(stateDir, { now: at(0) })).permits;
   await store.add({ person: 'p-aaaaaaaaaaaaaaa4', environment: 'sandbox', token: 'TOKEN-active', jti: '0123456789abcdef0123', expiresAt: new Date(now + 3600_000).toISOString() });
   await store.recordFailure({ person: 'p-aaaaaaaaaaaaaaa5', environment: 'sandbox', status: 'failed', reason: 'PERMIT_EXCHANGE_FAILED: token exchange at http://x/token failed: HTTP 400 invalid_grant' });
   await store.close();
@@ -140,7 +140,7 @@ test('permits purge: deletes tokens of expired and spent permits and old records
     assert.equal(r.code, 0, r.stderr);
     // The expired permit's token goes; the 40-day-old spent and denied records go.
     assert.deepEqual(JSON.parse(r.stdout), { tokensDeleted: 1, recordsDeleted: 2, keepDays: 30 });
-    const store = await openFilePermitStore(stateDir);
+    const store = (await openSqliteState(stateDir)).permits;
     assert.deepEqual((await store.list()).map((p) => p.status), ['expired', 'active', 'failed']);
     await store.close();
     const again = await runCli(['purge', '--keep-days', '0'], dir);

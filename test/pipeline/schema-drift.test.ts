@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Ajv } from 'ajv';
-import type { PipelineSpec } from '../../src/pipeline/types.js';
+import type { HttpSourceSpec, PipelineSpec, PostgresSourceSpec } from '../../src/pipeline/types.js';
 import { pipelineSchema } from '../../src/pipeline/validate-structure.js';
 import { PROFILE_SECTIONS } from '../../src/profile/sections.js';
 
@@ -19,10 +19,39 @@ const full: Required<PipelineSpec> = {
   run: { concurrency: 2, maxFailures: '5%', limit: 10 },
 };
 
+const fullHttp: Required<HttpSourceSpec> = {
+  type: 'http',
+  url: '${CV_URL:-http://127.0.0.1:8650}/persons',
+  key: 'email',
+  records: 'items',
+  query: { since: '2024-01-01', active: true, max: 3 },
+  headers: { Accept: 'application/json' },
+  auth: { type: 'api-key', tokenEnv: 'UNUSED_WITH_API_KEY', header: 'X-Api-Key', valueEnv: 'CV_KEY' },
+  pagination: { type: 'cursor', param: 'cursor', start: 1, sizeParam: 'limit', size: 50, next: 'nextCursor', maxPages: 10 },
+  timeoutMs: 1000,
+  retries: 2,
+  backoffMs: 100,
+};
+
+const fullPostgres: Required<PostgresSourceSpec> = {
+  type: 'postgres',
+  connection: '${CV_DB_URL}',
+  key: 'email',
+  query: 'SELECT * FROM persons WHERE updated >= :since ORDER BY person_id',
+  queryFile: 'persons.sql',
+  params: { since: '2024-01-01', ids: [1, 2], flag: null },
+  groupBy: 'person_id',
+  rowsKey: 'rows',
+  fetchSize: 100,
+  connectTimeoutMs: 1000,
+  statementTimeoutMs: 0,
+};
+
 test('the TypeScript pipeline type and the JSON Schema agree', () => {
   const schema = pipelineSchema();
   const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
   assert.equal(validate(full), true, JSON.stringify(validate.errors));
+  for (const source of [fullHttp, fullPostgres]) assert.equal(validate({ ...full, source }), true, JSON.stringify(validate.errors));
 
   // Walk the schema's object properties; each must exist in the fully populated object.
   const missing: string[] = [];
@@ -30,7 +59,12 @@ test('the TypeScript pipeline type and the JSON Schema agree', () => {
   const walk = (s: any, value: any, path: string) => {
     if (!s || typeof s !== 'object') return;
     if (s.$ref) return walk(defs[s.$ref.replace('#/definitions/', '')], value, path);
-    for (const sub of [...(s.allOf ?? []), ...(s.then ? [s.then] : [])]) walk(sub, value, path);
+    // A conditional branch (`if: {properties: {type: {const}}}`) applies only to values of that type.
+    const applies = (sub: any) => {
+      const c = sub?.if?.properties?.type?.const;
+      return c === undefined || !value || typeof value !== 'object' || value.type === c;
+    };
+    for (const sub of [...(s.allOf ?? []).filter(applies), ...(s.then && applies(s) ? [s.then] : [])]) walk(sub, value, path);
     if (s.properties && value && typeof value === 'object') {
       for (const k of Object.keys(s.properties)) {
         if (!(k in value)) missing.push(`${path}/${k}`);
@@ -39,6 +73,8 @@ test('the TypeScript pipeline type and the JSON Schema agree', () => {
     }
   };
   walk(schema, full, '');
+  walk(schema, { ...full, source: fullHttp }, '');
+  walk(schema, { ...full, source: fullPostgres }, '');
   assert.deepEqual(missing, []);
 });
 

@@ -4,8 +4,10 @@ import { resolveConfig, type ProjectConfig } from '../../src/config/project-conf
 import { createPseudonymizer, type Pseudonymizer } from '../../src/logging/pseudonym.js';
 import { obtainPermitViaRedirects } from '../../src/permits/auto-approve.js';
 import { startPermitServer, type RunningPermitServer } from '../../src/permits/permit-server.js';
-import { openFilePermitStore, type PermitStore } from '../../src/permits/permit-store.js';
+import type { PermitStore } from '../../src/permits/permit-store.js';
 import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../src/sandbox/sandbox-server.js';
+import { openSqliteState } from '../../src/state/sqlite-state.js';
+import type { StateStore } from '../../src/state/state-store.js';
 import { tempDir } from '../helpers.js';
 import { simpleProject, writeFiles, type FixtureFiles } from '../fixtures.js';
 
@@ -18,6 +20,9 @@ export interface Harness {
   sandbox: RunningSandbox;
   config: ProjectConfig;
   env: Record<string, string>;
+  /** The state database the permit server writes to (as a run in another process would open it). */
+  state: StateStore;
+  /** state.permits */
   store: PermitStore;
   permitServer: RunningPermitServer;
   pseudonymize: Pseudonymizer;
@@ -41,7 +46,8 @@ export async function startHarness(o: { files?: FixtureFiles; sandbox?: SandboxO
   });
   const config = resolveConfig({ stateDir: '.state', environments }, t.dir);
   const env = { TMT_SANDBOX_CLIENT_SECRET: CLIENT_SECRET, TMT_SANDBOX_SUBSCRIPTION_KEY: SUBSCRIPTION_KEY, TMT_IMPORT_PSEUDONYM_SECRET: PSEUDONYM_SECRET };
-  const store = await openFilePermitStore(config.stateDir);
+  const state = await openSqliteState(config.stateDir);
+  const store = state.permits;
   const pseudonymize = createPseudonymizer(PSEUDONYM_SECRET);
   const permitServer = await startPermitServer({ config, environment: 'sandbox', env, store, pseudonymize, port: 0, sweepEveryMs: 0 });
   return {
@@ -49,6 +55,7 @@ export async function startHarness(o: { files?: FixtureFiles; sandbox?: SandboxO
     sandbox,
     config,
     env,
+    state,
     store,
     permitServer,
     pseudonymize,
@@ -58,7 +65,7 @@ export async function startHarness(o: { files?: FixtureFiles; sandbox?: SandboxO
     },
     async close() {
       await permitServer.close();
-      await store.close();
+      await state.close();
       await sandbox.close();
       t.cleanup();
     },

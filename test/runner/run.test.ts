@@ -17,11 +17,11 @@ async function run(h: Harness, o: { key?: string; now?: () => Date; concurrency?
   const persons: RunPersonResult[] = [];
   try {
     const report = await runPipeline({
-      runId: 'test-run',
+      runId: `test-run-${Math.random().toString(36).slice(2)}`,
       pipeline,
       environmentName: 'sandbox',
       environment: env,
-      permits: h.store,
+      state: h.state,
       client,
       pseudonymize: h.pseudonymize,
       cwd: h.dir,
@@ -69,19 +69,25 @@ test('run → sandbox: imported, skipped and no-permit; the sandbox holds exactl
 });
 
 test('an invalid profile is reported and its permit is kept; an expired permit is reported as such', async () => {
-  const h = await startHarness({ files: { 'persons/1.json': { ...person('aino@example.org', { work: true }), work: [{ name: 'Acme', position: 'Dev', startDate: '2019-01', endDate: '2018' }] } } });
+  const h = await startHarness({
+    files: {
+      'persons/1.json': { ...person('aino@example.org', { work: true }), work: [{ name: 'Acme', position: 'Dev', startDate: '2019-01', endDate: '2018' }] },
+      'persons/4.json': person('dora@example.org', { work: true }),
+    },
+  });
   try {
     await h.grant('aino@example.org');
     await h.grant('bertil@example.org');
-    const later = await run(h, { now: () => new Date(Date.now() + 3 * 3600_000) });
-    assert.equal(later.byOrigin['persons/2.json']?.reason, 'PERMIT_EXPIRED');
-    assert.equal(later.byOrigin['persons/2.json']?.needsNewPermit, true);
     const r = await run(h);
     assert.equal(r.byOrigin['persons/1.json']?.outcome, 'invalid');
     assert.equal(r.byOrigin['persons/1.json']?.reason, 'PROFILE_END_BEFORE_START');
     assert.equal(r.byOrigin['persons/2.json']?.outcome, 'imported');
     const active = await h.store.list({ status: 'active' });
     assert.deepEqual(active.map((a) => a.person), [h.pseudonymize('aino@example.org')], "the invalid person's permit is still usable");
+    await h.grant('dora@example.org');
+    const later = await run(h, { now: () => new Date(Date.now() + 3 * 3600_000) });
+    assert.equal(later.byOrigin['persons/4.json']?.reason, 'PERMIT_EXPIRED');
+    assert.equal(later.byOrigin['persons/4.json']?.needsNewPermit, true);
   } finally {
     await h.close();
   }

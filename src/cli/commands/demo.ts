@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { join, relative } from 'node:path';
 import { runDemo } from '../../demo/demo.js';
 import { FAILED_OUTCOMES, type RunPersonResult } from '../../runner/run.js';
 import { intOption, type CommandDef } from '../command.js';
@@ -13,8 +14,8 @@ export const demoCommand: CommandDef = {
   description:
     'Starts the sandbox in-process on a free port (auto-approve on), obtains a permit for every\n' +
     'example person through the permit server (start → authorize → callback → token exchange),\n' +
-    'runs the pipeline against the sandbox and prints the report. State lives in a temporary folder\n' +
-    'that is removed afterwards. With --keep-open the sandbox stays up for inspection until Ctrl-C.',
+    'runs the pipeline against the sandbox and prints the report. Its state (permits, runs, receipts)\n' +
+    'is kept in <stateDir>/demo. With --keep-open the sandbox stays up for inspection until Ctrl-C.',
   options: {
     pipeline: { type: 'string', short: 'p', value: 'FILE', description: 'The pipeline to run (default pipelines/jsonresume-files.pipeline.yaml); it must target the sandbox.' },
     'keep-open': { type: 'boolean', description: 'Keep the sandbox running after the run, to look at what it holds.' },
@@ -35,6 +36,8 @@ export const demoCommand: CommandDef = {
       config: session.config,
       logger: session.logger,
       runId: session.runId,
+      stateDir: join(session.config.stateDir, 'demo'),
+      pseudonymize: session.pseudonymize(),
       ...(concurrency !== undefined ? { concurrency } : {}),
       say,
       keepOpen: ctx.values['keep-open'] === true,
@@ -55,6 +58,8 @@ export const demoCommand: CommandDef = {
       say(`  sections held: ${[...sectionCounts].map(([k, n]) => `${k} ${n}`).join(', ')}`);
       say('');
       say('To look at the result:');
+      const demoState = relative(ctx.io.cwd, join(session.config.stateDir, 'demo')) || '.';
+      say(`  tmt-import receipts verify --state-dir ${demoState}       the audit trail of every PUT (a hash chain)`);
       if (ctx.values['keep-open'] === true) {
         say(`  ${result.sandboxUrl}/_sandbox/imports         every import: who (sandbox id = pseudonym), when, sections, status`);
         say(`  ${result.sandboxUrl}/_sandbox/profiles/<id>   what TMT now holds for one person`);

@@ -1,6 +1,7 @@
 import { TmtError } from '../../errors.js';
 import { startPermitServer } from '../../permits/permit-server.js';
-import { openFilePermitStore, PERMIT_STATUSES, type PermitRecord, type PermitStatus } from '../../permits/permit-store.js';
+import { PERMIT_STATUSES, type PermitRecord, type PermitStatus } from '../../permits/permit-store.js';
+import { openSqliteState } from '../../state/sqlite-state.js';
 import { closest } from '../../util/suggest.js';
 import { intOption, type CommandContext, type CommandDef } from '../command.js';
 import { EXIT } from '../exit-codes.js';
@@ -90,14 +91,14 @@ async function serve(ctx: CommandContext): Promise<number> {
   if (!session.config.environments[environment]) {
     throw new TmtError('CONFIG_ENV_UNDEFINED', `environment "${environment}" is not defined (defined: ${Object.keys(session.config.environments).join(', ')})`);
   }
-  const store = await openFilePermitStore(session.config.stateDir);
+  const state = await openSqliteState(session.config.stateDir);
   let server;
   try {
     server = await startPermitServer({
       config: session.config,
       environment,
       env: ctx.io.env,
-      store,
+      store: state.permits,
       pseudonymize: session.pseudonymize(),
       host,
       port,
@@ -105,7 +106,7 @@ async function serve(ctx: CommandContext): Promise<number> {
       logger: session.logger,
     });
   } catch (e) {
-    await store.close();
+    await state.close();
     throw e;
   }
   const startUrl = `${server.url}/permits/start?person=<person key>`;
@@ -127,7 +128,7 @@ async function serve(ctx: CommandContext): Promise<number> {
   }
   await waitForStopSignal();
   await server.close();
-  await store.close();
+  await state.close();
   session.logger.info({ step: 'permit-serve' }, 'permit server stopped');
   return EXIT.OK;
 }
@@ -140,12 +141,12 @@ async function list(ctx: CommandContext): Promise<number> {
   }
   const environment = stringOption(ctx, 'env');
   const session = await startSession(ctx, { command: 'permits list' });
-  const store = await openFilePermitStore(session.config.stateDir);
+  const state = await openSqliteState(session.config.stateDir, { readonly: true });
   let records: PermitRecord[];
   try {
-    records = await store.list(environment !== undefined ? { environment } : {});
+    records = await state.permits.list(environment !== undefined ? { environment } : {});
   } finally {
-    await store.close();
+    await state.close();
   }
   const now = new Date();
   // An active permit whose time is up shows as expired (purge writes that down).
@@ -172,12 +173,12 @@ async function list(ctx: CommandContext): Promise<number> {
 async function purge(ctx: CommandContext): Promise<number> {
   const keepDays = intOption(ctx.values, 'keep-days', 0) ?? 30;
   const session = await startSession(ctx, { command: 'permits purge' });
-  const store = await openFilePermitStore(session.config.stateDir);
+  const state = await openSqliteState(session.config.stateDir);
   let result: { tokensDeleted: number; recordsDeleted: number };
   try {
-    result = await store.purge(new Date(), { keepDays });
+    result = await state.permits.purge(new Date(), { keepDays });
   } finally {
-    await store.close();
+    await state.close();
   }
   session.logger.info({ step: 'permit-purge', ...result, keepDays }, 'permits purged');
   if (session.json) {

@@ -42,7 +42,7 @@ export const previewCommand: CommandDef = {
     if (!(FORMATS as readonly string[]).includes(format)) throw new TmtError('CLI_USAGE', `--format must be one of ${FORMATS.join(', ')}`);
     const limit = intOption(ctx.values, 'limit');
     const session = await startSession(ctx, { command: 'preview' });
-    const { pipeline, issues } = await loadPipeline(file, { config: session.config, cwd: ctx.io.cwd });
+    const { pipeline, issues } = await loadPipeline(file, { config: session.config, cwd: ctx.io.cwd, env: ctx.io.env });
     if (!pipeline || hasErrors(issues)) {
       ctx.io.stderr.write(renderIssues(issues, session.err));
       return EXIT.CONFIG;

@@ -1,10 +1,12 @@
+/** The permit store's semantics, on the SQLite state database. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { isTmtError } from '../../src/errors.js';
-import { openFilePermitStore, PERMIT_STORE_FILES } from '../../src/permits/permit-store.js';
+import { openSqliteState, STATE_FILES } from '../../src/state/sqlite-state.js';
 import { tempDir } from '../helpers.js';
+import { dbFileOf, filesHolding, mode, pseudonym, withRaw } from './state-test-helpers.js';
 
 const P1 = 'p-0123456789abcdef';
 const P2 = 'p-fedcba9876543210';
@@ -12,30 +14,14 @@ const T0 = new Date('2030-01-01T10:00:00.000Z');
 const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
 const iso = (minutes: number) => at(minutes).toISOString();
 
-/** Every file under dir, with its content. */
-function allFiles(dir: string): Array<{ file: string; text: string }> {
-  const out: Array<{ file: string; text: string }> = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...allFiles(p));
-    else out.push({ file: p, text: readFileSync(p, 'utf8') });
-  }
-  return out;
-}
+const tokenRows = (stateDir: string) => withRaw(stateDir, (db) => db.prepare('SELECT permit_id, token FROM permit_tokens').all() as Array<{ permit_id: string; token: string }>);
 
-function assertNowhereOnDisk(dir: string, secret: string) {
-  for (const { file, text } of allFiles(dir)) assert.ok(!text.includes(secret), `${file} still holds the token`);
-}
-
-function mode(path: string): number {
-  return statSync(path).mode & 0o777;
-}
-
-test('add → findUsable → markInFlight → markSpent: the token is deleted from disk once spent', async () => {
+test('add → findUsable → markInFlight → markSpent: the token row is deleted once spent, and the token is nowhere on disk', async () => {
   const { dir, cleanup } = tempDir();
   try {
     const stateDir = join(dir, 'state');
-    const store = await openFilePermitStore(stateDir, { now: () => T0 });
+    const state = await openSqliteState(stateDir, { now: () => T0 });
+    const store = state.permits;
     const token = 'eyJhbGciOiJSUzI1NiJ9.eyJqdGkiOiJhYmMifQ.secret-signature-1';
     const rec = await store.add({ person: P1, environment: 'sandbox', token, jti: 'jti-abc', expiresAt: iso(60) });
     assert.equal(rec.status, 'active');
@@ -51,28 +37,50 @@ test('add → findUsable → markInFlight → markSpent: the token is deleted fr
     assert.deepEqual(found?.record, rec);
     assert.equal(await store.findUsable(P1, 'test', at(1)), undefined, 'another environment');
     assert.equal(await store.findUsable(P2, 'sandbox', at(1)), undefined, 'another person');
-    // findUsable marks nothing.
-    assert.equal((await store.findUsable(P1, 'sandbox', at(1)))?.record.status, 'active');
-    // The token is on disk (owner-only) while usable, but never in the records.
-    assert.ok(allFiles(stateDir).some((f) => f.text === token));
-    for (const f of allFiles(stateDir)) if (!f.file.includes(PERMIT_STORE_FILES.tokens)) assert.ok(!f.text.includes(token), f.file);
+    assert.equal((await store.findUsable(P1, 'sandbox', at(1)))?.record.status, 'active', 'findUsable marks nothing');
+    // The token is in its own table, never in the permit records.
+    assert.deepEqual(tokenRows(stateDir), [{ permit_id: rec.id, token }]);
+    assert.ok(!JSON.stringify(withRaw(stateDir, (db) => db.prepare('SELECT * FROM permits').all())).includes(token));
+    assert.ok(!JSON.stringify(await store.list()).includes(token));
 
     await store.markInFlight(rec.id);
     assert.equal(await store.findUsable(P1, 'sandbox', at(2)), undefined, 'an in-flight permit is not usable');
     assert.equal((await store.list())[0]?.status, 'in-flight');
+    assert.equal(tokenRows(stateDir).length, 1, 'the token stays while in flight');
     await assert.rejects(store.markInFlight(rec.id), (e: unknown) => isTmtError(e) && e.code === 'PERMIT_SPENT');
 
     await store.markSpent(rec.id, 'imported');
     const [spent] = await store.list();
     assert.equal(spent?.status, 'spent');
     assert.equal(spent?.outcome, 'imported');
-    assertNowhereOnDisk(stateDir, token);
-    assert.deepEqual(readdirSync(join(stateDir, PERMIT_STORE_FILES.tokens)), []);
+    assert.deepEqual(tokenRows(stateDir), [], 'the token row is gone');
     // Idempotent, and unknown ids are coded errors.
     await store.markSpent(rec.id, 'again');
     assert.equal((await store.list())[0]?.outcome, 'imported');
     await assert.rejects(store.markSpent('0'.repeat(32), 'imported'), (e: unknown) => isTmtError(e) && e.code === 'PERMIT_MISSING');
-    await store.close();
+    await assert.rejects(store.markInFlight('0'.repeat(32)), (e: unknown) => isTmtError(e) && e.code === 'PERMIT_MISSING');
+    await state.close();
+    // secure_delete overwrote the deleted row, and closing folded the WAL into the file: no byte of the token is left.
+    assert.deepEqual(filesHolding(stateDir, token), []);
+    assert.equal(existsSync(`${dbFileOf(stateDir)}-wal`), false);
+  } finally {
+    cleanup();
+  }
+});
+
+test('markInFlight takes active permits only: PERMIT_EXPIRED after purge, PERMIT_DENIED for a failure record', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const state = await openSqliteState(dir, { now: () => T0 });
+    const store = state.permits;
+    const expiring = await store.add({ person: P1, environment: 'sandbox', token: 't1', expiresAt: iso(10) });
+    const denied = await store.recordFailure({ person: P2, environment: 'sandbox', status: 'denied', reason: 'PERMIT_DENIED' });
+    await store.purge(at(11));
+    await assert.rejects(store.markInFlight(expiring.id), (e: unknown) => isTmtError(e) && e.code === 'PERMIT_EXPIRED');
+    await assert.rejects(store.markInFlight(denied.id), (e: unknown) => isTmtError(e) && e.code === 'PERMIT_DENIED');
+    await assert.rejects(store.markSpent(denied.id, 'imported'), (e: unknown) => isTmtError(e) && e.code === 'PERMIT_DENIED');
+    assert.equal((await store.list({ status: 'denied' }))[0]?.id, denied.id, 'the failure record is unchanged');
+    await state.close();
   } finally {
     cleanup();
   }
@@ -82,7 +90,8 @@ test('expiry: a permit is usable until expiresAt; the newest usable permit wins'
   const { dir, cleanup } = tempDir();
   try {
     let clock = T0;
-    const store = await openFilePermitStore(dir, { now: () => clock });
+    const state = await openSqliteState(dir, { now: () => clock });
+    const store = state.permits;
     const older = await store.add({ person: P1, environment: 'sandbox', token: 'tok-older', expiresAt: iso(120) });
     clock = at(5);
     const newer = await store.add({ person: P1, environment: 'sandbox', token: 'tok-newer', expiresAt: iso(30) });
@@ -91,7 +100,12 @@ test('expiry: a permit is usable until expiresAt; the newest usable permit wins'
     assert.equal((await store.findUsable(P1, 'sandbox', at(29.99)))?.token, 'tok-newer');
     assert.equal(await store.findUsable(P1, 'sandbox', at(120)), undefined);
     assert.equal(await store.explainUnusable(P1, 'sandbox', at(120)), 'expired');
-    await store.close();
+    // Two permits obtained in the same millisecond: the one added last wins.
+    const same1 = await store.add({ person: P2, environment: 'sandbox', token: 'tok-same-1', expiresAt: iso(60) });
+    const same2 = await store.add({ person: P2, environment: 'sandbox', token: 'tok-same-2', expiresAt: iso(60) });
+    assert.equal(same1.obtainedAt, same2.obtainedAt);
+    assert.equal((await store.findUsable(P2, 'sandbox', at(6)))?.record.id, same2.id);
+    await state.close();
   } finally {
     cleanup();
   }
@@ -101,7 +115,8 @@ test('explainUnusable: missing, expired, spent, denied, as the newest record say
   const { dir, cleanup } = tempDir();
   try {
     let clock = T0;
-    const store = await openFilePermitStore(dir, { now: () => clock });
+    const state = await openSqliteState(dir, { now: () => clock });
+    const store = state.permits;
     const people = { missing: 'p-1000000000000001', expired: 'p-1000000000000002', inflight: 'p-1000000000000003', spent: 'p-1000000000000004', denied: 'p-1000000000000005', failed: 'p-1000000000000006', later: 'p-1000000000000007', purged: 'p-1000000000000008' };
     assert.equal(await store.explainUnusable(people.missing, 'sandbox', at(0)), 'missing');
 
@@ -136,17 +151,18 @@ test('explainUnusable: missing, expired, spent, denied, as the newest record say
     await store.purge(at(11), { keepDays: 30 });
     assert.equal((await store.list({ status: 'expired' })).some((r) => r.person === people.purged), true);
     assert.equal(await store.explainUnusable(people.purged, 'sandbox', at(11)), 'expired');
-    await store.close();
+    await state.close();
   } finally {
     cleanup();
   }
 });
 
-test('purge: tokens of expired, spent and orphaned permits go; old finished records go; counts are right', async () => {
+test('purge: tokens of expired and spent permits go; old finished records go; counts are right', async () => {
   const { dir, cleanup } = tempDir();
   try {
     let clock = T0;
-    const store = await openFilePermitStore(dir, { now: () => clock });
+    const state = await openSqliteState(dir, { now: () => clock });
+    const store = state.permits;
     const usable = await store.add({ person: P1, environment: 'sandbox', token: 'tok-usable', expiresAt: iso(60 * 24 * 100) });
     const expiring = await store.add({ person: P2, environment: 'sandbox', token: 'tok-expiring', expiresAt: iso(30) });
     const inflight = await store.add({ person: 'p-2000000000000001', environment: 'sandbox', token: 'tok-inflight', expiresAt: iso(30) });
@@ -154,12 +170,10 @@ test('purge: tokens of expired, spent and orphaned permits go; old finished reco
     const spent = await store.add({ person: 'p-2000000000000002', environment: 'sandbox', token: 'tok-spent', expiresAt: iso(30) });
     await store.markSpent(spent.id, 'imported');
     await store.recordFailure({ person: 'p-2000000000000003', environment: 'sandbox', status: 'denied', reason: 'PERMIT_DENIED' });
-    // A token left behind by a crash between writing it and recording it.
-    writeFileSync(join(dir, PERMIT_STORE_FILES.tokens, 'a'.repeat(32)), 'tok-orphan', { mode: 0o600 });
 
-    // An hour later: expiring → expired, in-flight → spent/unknown; their tokens and the orphan go; no record is old.
+    // An hour later: expiring → expired, in-flight → spent/unknown; their tokens go; no record is old.
     const first = await store.purge(at(60), { keepDays: 30 });
-    assert.deepEqual(first, { tokensDeleted: 3, recordsDeleted: 0 });
+    assert.deepEqual(first, { tokensDeleted: 2, recordsDeleted: 0 });
     const byId = new Map((await store.list()).map((r) => [r.id, r]));
     assert.equal(byId.get(expiring.id)?.status, 'expired');
     assert.equal(byId.get(inflight.id)?.status, 'spent');
@@ -169,7 +183,8 @@ test('purge: tokens of expired, spent and orphaned permits go; old finished reco
     await store.markSpent(inflight.id, 'imported');
     await store.markSpent(inflight.id, 'rejected');
     assert.equal((await store.list()).find((r) => r.id === inflight.id)?.outcome, 'imported');
-    for (const t of ['tok-expiring', 'tok-inflight', 'tok-orphan', 'tok-spent']) assertNowhereOnDisk(dir, t);
+    assert.deepEqual(tokenRows(dir).map((t) => t.token), ['tok-usable']);
+    for (const t of ['tok-expiring', 'tok-inflight', 'tok-spent']) assert.deepEqual(filesHolding(dir, t), [], `${t} left on disk`);
     await assert.rejects(store.markInFlight(expiring.id), (e: unknown) => isTmtError(e) && e.code === 'PERMIT_EXPIRED');
     assert.equal((await store.findUsable(P1, 'sandbox', at(61)))?.token, 'tok-usable');
 
@@ -182,128 +197,84 @@ test('purge: tokens of expired, spent and orphaned permits go; old finished reco
     await store.recordFailure({ person: P2, environment: 'sandbox', status: 'failed', reason: 'PERMIT_EXCHANGE_FAILED' });
     assert.deepEqual(await store.purge(at(60 * 24 * 400), { keepDays: Infinity }), { tokensDeleted: 1, recordsDeleted: 0 });
     assert.equal((await store.list()).length, 2);
-    await store.close();
-    // Survives reopening after the compaction that purge does.
-    const again = await openFilePermitStore(dir);
-    assert.equal((await again.list()).length, 2);
-    assert.equal((await again.list({ status: 'expired' }))[0]?.id, usable.id);
+    await assert.rejects(store.purge(at(0), { keepDays: -1 }), (e: unknown) => isTmtError(e) && e.code === 'INTERNAL');
+    await state.close();
+    const again = await openSqliteState(dir);
+    assert.equal((await again.permits.list()).length, 2);
+    assert.equal((await again.permits.list({ status: 'expired' }))[0]?.id, usable.id);
+    assert.deepEqual(tokenRows(dir), []);
     await again.close();
   } finally {
     cleanup();
   }
 });
 
-test('files are owner-only: folder 0700, records, journal and tokens 0600', async () => {
+test('files are owner-only: folder 0700, database, WAL and marker 0600', async () => {
   const { dir, cleanup } = tempDir();
   try {
     const stateDir = join(dir, 'nested', 'state');
-    const store = await openFilePermitStore(stateDir);
-    const rec = await store.add({ person: P1, environment: 'sandbox', token: 'tok', expiresAt: new Date(Date.now() + 3600_000).toISOString() });
-    await store.purge(new Date()); // writes the snapshot too
+    const state = await openSqliteState(stateDir);
+    await state.permits.add({ person: P1, environment: 'sandbox', token: 'tok', expiresAt: new Date(Date.now() + 3600_000).toISOString() });
     assert.equal(mode(stateDir), 0o700);
-    assert.equal(mode(join(stateDir, PERMIT_STORE_FILES.tokens)), 0o700);
-    assert.equal(mode(join(stateDir, PERMIT_STORE_FILES.snapshot)), 0o600);
-    assert.equal(mode(join(stateDir, PERMIT_STORE_FILES.journal)), 0o600);
-    assert.equal(mode(join(stateDir, PERMIT_STORE_FILES.tokens, rec.id)), 0o600);
-    await store.markInFlight(rec.id);
-    assert.equal(mode(join(stateDir, PERMIT_STORE_FILES.journal)), 0o600);
-    assert.deepEqual(readdirSync(stateDir).filter((f) => f.endsWith('.tmp') || f.endsWith('.lock')), [], 'no temp or lock files left');
-    await store.close();
+    assert.equal(mode(dbFileOf(stateDir)), 0o600);
+    assert.equal(mode(`${dbFileOf(stateDir)}-wal`), 0o600);
+    assert.equal(mode(`${dbFileOf(stateDir)}-shm`), 0o600);
+    assert.equal(mode(join(stateDir, STATE_FILES.marker)), 0o600);
+    await state.close();
   } finally {
     cleanup();
   }
 });
 
-test('a damaged store is PERMIT_STORE_UNREADABLE naming the file, never silently replaced', async () => {
+test('a missing store is empty; records persist across reopening; use after close is refused', async () => {
   const { dir, cleanup } = tempDir();
   try {
-    const snapshot = join(dir, PERMIT_STORE_FILES.snapshot);
-    const journal = join(dir, PERMIT_STORE_FILES.journal);
-    const isUnreadable = (file: string) => (e: unknown) => isTmtError(e) && e.code === 'PERMIT_STORE_UNREADABLE' && e.message.includes(file) && e.issues[0]?.file === file;
-
-    writeFileSync(snapshot, '{"format":"tmt-import-permits","version":1,"records":[{"id":', { mode: 0o600 });
-    await assert.rejects(openFilePermitStore(dir), isUnreadable(snapshot));
-    assert.equal(readFileSync(snapshot, 'utf8').length > 0, true, 'left as it was');
-
-    writeFileSync(snapshot, JSON.stringify({ some: 'other file' }));
-    await assert.rejects(openFilePermitStore(dir), isUnreadable(snapshot));
-    writeFileSync(snapshot, JSON.stringify({ format: 'tmt-import-permits', version: 1, records: [{ id: 'x', status: 'weird' }] }));
-    await assert.rejects(openFilePermitStore(dir), isUnreadable(snapshot));
-
-    // A damaged journal line in the middle names the line.
-    writeFileSync(snapshot, JSON.stringify({ format: 'tmt-import-permits', version: 1, records: [] }));
-    const good = JSON.stringify({ put: { id: 'b'.repeat(32), person: P1, environment: 'sandbox', status: 'denied', obtainedAt: T0.toISOString(), reason: 'PERMIT_DENIED' } });
-    writeFileSync(journal, `${good}\nnot json at all\n${good}\n`);
-    await assert.rejects(openFilePermitStore(dir), (e: unknown) => isUnreadable(journal)(e) && /line 2/.test((e as Error).message));
-
-    // A line cut short by a crash (no newline at the end) is ignored, then cut away by the next change.
-    writeFileSync(journal, `${good}\n{"put":{"id":"cc`);
-    const store = await openFilePermitStore(dir);
-    assert.equal((await store.list()).length, 1);
-    await store.recordFailure({ person: P2, environment: 'sandbox', status: 'denied', reason: 'PERMIT_DENIED' });
-    const lines = readFileSync(journal, 'utf8').split('\n').filter(Boolean);
-    assert.equal(lines.length, 2);
-    for (const l of lines) JSON.parse(l);
-    await store.close();
-    const reopened = await openFilePermitStore(dir);
-    assert.equal((await reopened.list()).length, 2);
-    await reopened.close();
-  } finally {
-    cleanup();
-  }
-});
-
-test('a missing store is empty; records persist across reopening, through compactions', async () => {
-  const { dir, cleanup } = tempDir();
-  try {
-    const empty = await openFilePermitStore(join(dir, 'does-not-exist'));
-    assert.deepEqual(await empty.list(), []);
-    assert.equal(await empty.findUsable(P1, 'sandbox', T0), undefined);
-    assert.equal(await empty.explainUnusable(P1, 'sandbox', T0), 'missing');
+    const empty = await openSqliteState(join(dir, 'does-not-exist'));
+    assert.deepEqual(await empty.permits.list(), []);
+    assert.equal(await empty.permits.findUsable(P1, 'sandbox', T0), undefined);
+    assert.equal(await empty.permits.explainUnusable(P1, 'sandbox', T0), 'missing');
     await empty.close();
 
-    const store = await openFilePermitStore(dir, { now: () => T0, compactAfter: 7 });
-    const ids: string[] = [];
+    const state = await openSqliteState(dir, { now: () => T0 });
+    const store = state.permits;
     for (let i = 0; i < 20; i++) {
-      const person = `p-${i.toString(16).padStart(16, '0')}`;
-      const r = await store.add({ person, environment: 'sandbox', token: `tok-${i}`, jti: `jti-${i}`, expiresAt: iso(60) });
-      ids.push(r.id);
+      const r = await store.add({ person: pseudonym(i), environment: 'sandbox', token: `tok-${i}`, jti: `jti-${i}`, expiresAt: iso(60) });
       if (i % 3 === 0) await store.markSpent(r.id, 'imported');
     }
     const before = await store.list();
-    await store.close();
+    await store.close(); // closes the state
     await assert.rejects(store.list(), (e: unknown) => isTmtError(e) && e.code === 'INTERNAL', 'used after close');
+    await assert.rejects(state.getRun('x'), (e: unknown) => isTmtError(e) && e.code === 'INTERNAL');
+    await state.close(); // idempotent
 
-    const again = await openFilePermitStore(dir);
-    assert.deepEqual(await again.list(), before);
-    assert.equal((await again.findUsable('p-0000000000000001', 'sandbox', at(1)))?.token, 'tok-1');
-    assert.equal(await again.findUsable('p-0000000000000003', 'sandbox', at(1)), undefined);
-    assert.equal((await again.list({ status: 'spent' })).length, 7);
-    assert.equal((await again.list({ environment: 'test' })).length, 0);
+    const again = await openSqliteState(dir);
+    assert.deepEqual(await again.permits.list(), before);
+    assert.equal((await again.permits.findUsable(pseudonym(1), 'sandbox', at(1)))?.token, 'tok-1');
+    assert.equal(await again.permits.findUsable(pseudonym(3), 'sandbox', at(1)), undefined);
+    assert.equal((await again.permits.list({ status: 'spent' })).length, 7);
+    assert.equal((await again.permits.list({ environment: 'test' })).length, 0);
     await again.close();
   } finally {
     cleanup();
   }
 });
 
-test('concurrency: 100 parallel adds lose nothing, in memory or on disk', async () => {
+test('concurrency: 100 parallel adds lose nothing; 100 parallel markSpent delete every token', async () => {
   const { dir, cleanup } = tempDir();
   try {
-    const store = await openFilePermitStore(dir, { compactAfter: 30 });
+    const state = await openSqliteState(dir);
     const expiresAt = new Date(Date.now() + 3600_000).toISOString();
-    const people = Array.from({ length: 100 }, (_, i) => `p-${(i + 1).toString(16).padStart(16, '0')}`);
-    const added = await Promise.all(people.map((person, i) => store.add({ person, environment: 'sandbox', token: `tok-${i}`, expiresAt })));
+    const people = Array.from({ length: 100 }, (_, i) => pseudonym(i + 1));
+    const added = await Promise.all(people.map((person, i) => state.permits.add({ person, environment: 'sandbox', token: `tok-${i}`, expiresAt })));
     assert.equal(new Set(added.map((r) => r.id)).size, 100);
-    assert.equal((await store.list()).length, 100);
-    await store.close();
-    const again = await openFilePermitStore(dir);
-    assert.equal((await again.list()).length, 100);
-    const found = await Promise.all(people.map((p) => again.findUsable(p, 'sandbox', new Date())));
+    await state.close();
+    const again = await openSqliteState(dir);
+    assert.equal((await again.permits.list()).length, 100);
+    const found = await Promise.all(people.map((p) => again.permits.findUsable(p, 'sandbox', new Date())));
     assert.deepEqual(found.map((f) => f?.token), people.map((_, i) => `tok-${i}`));
-    // Parallel markSpent of all of them: every token gone, every record spent.
-    await Promise.all(added.map((r) => again.markSpent(r.id, 'imported')));
-    assert.equal((await again.list({ status: 'spent' })).length, 100);
-    assert.deepEqual(readdirSync(join(dir, PERMIT_STORE_FILES.tokens)), []);
+    await Promise.all(added.map((r) => again.permits.markSpent(r.id, 'imported')));
+    assert.equal((await again.permits.list({ status: 'spent' })).length, 100);
+    assert.deepEqual(tokenRows(dir), []);
     await again.close();
   } finally {
     cleanup();
@@ -313,8 +284,10 @@ test('concurrency: 100 parallel adds lose nothing, in memory or on disk', async 
 test('two stores on one folder (a permit server and a run) see each other and never hand out one permit twice', async () => {
   const { dir, cleanup } = tempDir();
   try {
-    const server = await openFilePermitStore(dir, { compactAfter: 5 });
-    const runner = await openFilePermitStore(dir, { compactAfter: 5 });
+    const serverState = await openSqliteState(dir);
+    const runnerState = await openSqliteState(dir);
+    const server = serverState.permits;
+    const runner = runnerState.permits;
     const expiresAt = new Date(Date.now() + 3600_000).toISOString();
     const rec = await server.add({ person: P1, environment: 'sandbox', token: 'tok-shared', expiresAt });
     // The run opened before the permit arrived, and still finds it.
@@ -323,19 +296,18 @@ test('two stores on one folder (a permit server and a run) see each other and ne
     await runner.markInFlight(rec.id);
     await assert.rejects(server.markInFlight(rec.id), (e: unknown) => isTmtError(e) && e.code === 'PERMIT_SPENT');
     assert.equal(await server.findUsable(P1, 'sandbox', new Date()), undefined);
-    // Interleaved writes from both, across several compactions, lose nothing.
     for (let i = 0; i < 30; i++) {
       const s = i % 2 === 0 ? server : runner;
-      await s.add({ person: `p-${(i + 100).toString(16).padStart(16, '0')}`, environment: 'sandbox', token: `tok-${i}`, expiresAt });
+      await s.add({ person: pseudonym(i + 100), environment: 'sandbox', token: `tok-${i}`, expiresAt });
     }
     await runner.markSpent(rec.id, 'imported');
     assert.equal((await server.list()).length, 31);
     assert.equal((await runner.list()).length, 31);
     assert.equal((await server.list({ status: 'spent' }))[0]?.id, rec.id);
-    await server.close();
-    await runner.close();
-    const third = await openFilePermitStore(dir);
-    assert.equal((await third.list()).length, 31);
+    await serverState.close();
+    await runnerState.close();
+    const third = await openSqliteState(dir);
+    assert.equal((await third.permits.list()).length, 31);
     await third.close();
   } finally {
     cleanup();
@@ -345,15 +317,14 @@ test('two stores on one folder (a permit server and a run) see each other and ne
 test('the store takes pseudonyms only: a person key is refused', async () => {
   const { dir, cleanup } = tempDir();
   try {
-    const store = await openFilePermitStore(dir);
+    const state = await openSqliteState(dir);
+    const store = state.permits;
     await assert.rejects(async () => store.add({ person: 'maija.meikalainen@example.org', environment: 'sandbox', token: 't' }), /pseudonym/);
     await assert.rejects(async () => store.recordFailure({ person: '010203-1234', environment: 'sandbox', status: 'denied', reason: 'PERMIT_DENIED' }), /pseudonym/);
+    await assert.rejects(async () => store.add({ person: P1, environment: '', token: 't' }), /environment/);
+    await assert.rejects(async () => store.add({ person: P1, environment: 'sandbox', token: '' }), /token/);
     assert.deepEqual(await store.list(), []);
-    // A stale lock of a dead process does not block the store.
-    writeFileSync(join(dir, PERMIT_STORE_FILES.lock), JSON.stringify({ pid: 2 ** 22 + 12345, host: (await import('node:os')).hostname() }));
-    await store.add({ person: P1, environment: 'sandbox', token: 't' });
-    assert.equal((await store.list()).length, 1);
-    await store.close();
+    await state.close();
   } finally {
     cleanup();
   }
