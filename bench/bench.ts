@@ -1,13 +1,16 @@
 /**
  * `npm run bench`: how fast the declarative pipeline is compared with the same work written by
- * hand, and how much memory a large NDJSON preview takes. Every figure is a rate measured in this
- * run, and comparisons are ratios against baselines measured in the same run (the machine may be
- * busy; absolute times mean little). See bench/README.md.
+ * hand, how fast a real run imports into the local sandbox compared with the bare HTTP sends, and
+ * how much memory a large NDJSON preview and a large postgres source take. Every figure is a rate
+ * measured in this run, and comparisons are ratios against baselines measured in the same run (the
+ * machine may be busy; absolute times mean little). See bench/README.md.
  *
- *   node dist/bench/bench.js [--persons N] [--runs N] [--preview-persons N] [--no-preview] [--seed N] [--quick]
+ *   node dist/bench/bench.js [--persons N] [--runs N] [--e2e-persons N] [--preview-persons N]
+ *                            [--no-e2e] [--no-preview] [--no-pg] [--seed N] [--quick]
  *
  * Exit code: 0 when done, 1 when the hand-written baseline and the pipeline disagree, when the
- * preview's peak memory is over budget, or when the preview child fails.
+ * end-to-end run or its floor does not import what it should, when a peak memory is over budget,
+ * or when a child process fails.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -21,24 +24,32 @@ import { createPseudonymizer } from '../src/logging/pseudonym.js';
 import { hasErrors, loadPipeline, type CompiledPipeline } from '../src/pipeline/load-pipeline.js';
 import { createProfileValidator } from '../src/profile/validate-profile.js';
 import { processPerson, type PersonResult } from '../src/runner/process-person.js';
+import { runEndToEnd, type EndToEndResult } from './e2e.js';
 import { DEFAULT_SEED, generatePersons, REPO_ROOT, writePersonsNdjson } from './generate.js';
 import { comparableResult, createJsonResumeMapper, loadHandwrittenTables, processJsonResume, type ProcessContext } from './handwritten-jsonresume.js';
 
 const PIPELINE = 'pipelines/jsonresume-files.pipeline.yaml';
 const RSS_BUDGET_MB = 300;
 const SECRET = 'bench-pseudonym-secret';
+/** Concurrency of the end-to-end run and of its floor (sockets and sends in flight). */
+const E2E_CONCURRENCY = 8;
+/** Timed passes of the floor (the median counts). */
+const FLOOR_PASSES = 3;
 
 interface Options {
   persons: number;
   runs: number;
+  e2ePersons: number;
   previewPersons: number;
+  e2e: boolean;
   preview: boolean;
+  pg: boolean;
   seed: number;
   sampleEvery: number;
 }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { persons: 10_000, runs: 3, previewPersons: 100_000, preview: true, seed: DEFAULT_SEED, sampleEvery: 50 };
+  const o: Options = { persons: 5_000, runs: 3, e2ePersons: 10_000, previewPersons: 100_000, e2e: true, preview: true, pg: true, seed: DEFAULT_SEED, sampleEvery: 50 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = (): number => {
@@ -48,10 +59,13 @@ function parseOptions(argv: string[]): Options {
     };
     if (a === '--persons') o.persons = num();
     else if (a === '--runs') o.runs = num();
+    else if (a === '--e2e-persons') o.e2ePersons = num();
     else if (a === '--preview-persons') o.previewPersons = num();
     else if (a === '--seed') o.seed = num();
+    else if (a === '--no-e2e') o.e2e = false;
     else if (a === '--no-preview') o.preview = false;
-    else if (a === '--quick') Object.assign(o, { persons: 2_000, previewPersons: 20_000 });
+    else if (a === '--no-pg') o.pg = false;
+    else if (a === '--quick') Object.assign(o, { persons: 2_000, e2ePersons: 2_000, previewPersons: 20_000 });
     else throw new Error(`unknown option ${a}`);
   }
   o.sampleEvery = Math.max(1, Math.min(50, Math.floor(o.persons / 20)));
@@ -187,10 +201,12 @@ async function main(): Promise<number> {
 
   // Persons.
   let t = performance.now();
-  const records = generatePersons(o.persons, o.seed);
+  // One stream of persons: the first `persons` for the pipeline section, the first `e2ePersons` for the run.
+  const generated = generatePersons(Math.max(o.persons, o.e2e ? o.e2ePersons : 0), o.seed);
+  const records = generated.slice(0, o.persons);
   const items: Item[] = records.map((record, i) => ({ origin: `generated.ndjson:${i + 1}`, record }));
   const avgKB = records.reduce((n, r) => n + JSON.stringify(r).length, 0) / records.length / 1024;
-  note(`generated ${o.persons} persons (seed ${o.seed}, ${avgKB.toFixed(1)} KB of JSON each on average) in ${duration(performance.now() - t)}`);
+  note(`generated ${generated.length} persons (seed ${o.seed}, ${avgKB.toFixed(1)} KB of JSON each on average) in ${duration(performance.now() - t)}`);
 
   // The real pipeline, and the same work by hand.
   const { pipeline, issues } = await loadPipeline(PIPELINE, { config: resolveConfig({}, REPO_ROOT), cwd: REPO_ROOT });
@@ -274,6 +290,24 @@ async function main(): Promise<number> {
   row('µs per person', 'pipeline', `${perPerson(parts.pipeline).padStart(6)}   = jsonata mapping ${perPerson(parts.jsonata)} + key, copy, consent rules ${perPerson(parts.consent)} + validate ${perPerson(parts.validate)}   (${parts.persons} persons timed by parts)`);
   row('', 'hand-written', `${us(handRate).padStart(6)}   parts alone (tight loops): mapping ${us(handMapRate)}, validate ${us(median(validateRates))}`);
 
+  // A real run into the sandbox, and the bare sends as its floor.
+  if (o.e2e) {
+    t = performance.now();
+    note(`end-to-end: runPipeline over ${o.e2ePersons} persons into an in-process sandbox, then the floor`);
+    let e2e: EndToEndResult | undefined;
+    try {
+      e2e = await runEndToEnd({ pipelineFile: PIPELINE, records: generated.slice(0, o.e2ePersons), concurrency: E2E_CONCURRENCY, floorPasses: FLOOR_PASSES, pseudonymSecret: SECRET, note });
+    } catch (e) {
+      out(`end-to-end run          FAILED: ${e instanceof Error ? e.message : String(e)}`);
+      exitCode = 1;
+    }
+    if (e2e) {
+      if (reportEndToEnd(e2e, o, pipelineRate)) exitCode = 1;
+      note(`  end-to-end took ${duration(performance.now() - t)} (setup ${duration(e2e.setupSeconds * 1000)})`);
+    }
+  }
+  generated.length = 0;
+
   // Peak memory of a large NDJSON preview, in a child process of its own.
   if (o.preview) {
     const dir = mkdtempSync(join(tmpdir(), 'tmt-import-bench-'));
@@ -309,8 +343,110 @@ async function main(): Promise<number> {
       rmSync(dir, { recursive: true, force: true });
     }
   }
+  // Peak memory of the postgres source, in a child process of its own (skips itself without a database).
+  if (o.pg) {
+    note('postgres source: node dist/bench/pg-memory.js');
+    const pg = await runPgMemory();
+    if (reportPgMemory(pg)) exitCode = 1;
+  }
+
   out(`total ${duration(performance.now() - started)}`);
   return exitCode;
+}
+
+/** Prints the end-to-end section; true when something did not import as it should. */
+function reportEndToEnd(r: EndToEndResult, o: Options, pipelineRate: number): boolean {
+  let bad = false;
+  const floor = median(r.floorRates);
+  const b = r.byOutcome;
+  const others = Object.entries(b)
+    .filter(([k]) => k !== 'imported' && k !== 'skipped' && k !== 'invalid')
+    .map(([k, n]) => `, ${k} ${n}`)
+    .join('');
+  const label = `end-to-end run`;
+  row(label, 'run', `${rate(r.rate)} persons/s   (${r.persons} persons in ${duration(r.seconds * 1000)}, concurrency ${E2E_CONCURRENCY}: imported ${b.imported ?? 0}, skipped ${b.skipped ?? 0}, invalid ${b.invalid ?? 0}${others})`);
+  row('', 'floor', `${rate(floor)} requests/s (median of ${r.floorRates.length}: ${r.floorRates.map((x) => Math.round(x)).join(', ')}; the same client and sandbox, the ${r.sent} bodies the run sent, fresh tokens)`);
+  row('', 'ratio', `${ratio(r.rate / floor)}× of the floor (run persons/s ÷ floor requests/s)`);
+  row('', 'vs pipeline', `${ratio(r.rate / pipelineRate)}× of the map+consent+validate pipeline rate above (the mapping bound)`);
+  // Everything runs on one thread (the sandbox is in this process), so the parts add up.
+  const usRun = 1e6 / r.rate;
+  const usMap = 1e6 / pipelineRate;
+  const usSend = ((1e6 / floor) * r.sent) / r.persons;
+  const usState = (r.stateMs * 1000) / r.persons;
+  const usRest = usRun - usMap - usSend - usState;
+  row('', 'µs per person', `${usRun.toFixed(0).padStart(6)}   = mapping ${usMap.toFixed(0)} (pipeline rate) + PUT ${usSend.toFixed(0)} (floor, ${r.sent} of ${r.persons} persons sent) + state store ${usState.toFixed(0)} + rest ${usRest.toFixed(0)} (source, scheduling)`);
+  if (r.aborted) {
+    out(`end-to-end run aborted: ${r.aborted}`);
+    bad = true;
+  }
+  if (r.persons !== o.e2ePersons) {
+    out(`end-to-end run read ${r.persons} persons, expected ${o.e2ePersons}`);
+    bad = true;
+  }
+  if ((b.imported ?? 0) !== r.sent || r.sandboxApplied !== r.sent) {
+    out(`end-to-end run sent ${r.sent} profiles: ${b.imported ?? 0} reported imported, ${r.sandboxApplied} applied by the sandbox`);
+    bad = true;
+  }
+  if (r.floorNotImported > 0) {
+    out(`floor: ${r.floorNotImported} requests were not imported`);
+    bad = true;
+  }
+  return bad;
+}
+
+interface PgMemoryReport {
+  rows: number;
+  errors: number;
+  seconds: number;
+  rate: number;
+  maxRssMB: number;
+  budgetMB: number;
+  ok: boolean;
+}
+
+function runPgMemory(): Promise<{ code: number | null; stdout: string; error?: string }> {
+  const entry = fileURLToPath(new URL('./pg-memory.js', import.meta.url));
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [entry], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGTERM');
+    }, 600_000);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      resolve({ code: null, stdout, error: e.message });
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, ...(timedOut ? { error: 'stopped after 10 minutes' } : signal ? { error: `killed by ${signal}` } : {}) });
+    });
+  });
+}
+
+/** Prints the postgres section; true when it failed or went over its budget. */
+function reportPgMemory(r: { code: number | null; stdout: string; error?: string }): boolean {
+  const label = 'postgres source';
+  const last = r.stdout.trim().split('\n').pop() ?? '';
+  let report: PgMemoryReport | undefined;
+  try {
+    report = JSON.parse(last) as PgMemoryReport;
+  } catch {
+    report = undefined;
+  }
+  if (!report) {
+    if (r.code === 0 && last !== '') {
+      out(`${label.padEnd(LABEL)}${last.replace(/^pg-memory: /, '')}`);
+      return false;
+    }
+    out(`${label.padEnd(LABEL)}FAILED: ${r.error ?? `pg-memory exited with ${r.code}`}${last ? ` (${last})` : ''}`);
+    return true;
+  }
+  out(`${`postgres ${report.rows} rows`.padEnd(LABEL)}peak RSS ${report.maxRssMB} MB (budget ${report.budgetMB} MB: ${report.maxRssMB > report.budgetMB ? 'OVER BUDGET' : 'OK'})   ${report.rate} rows/s`);
+  row('', 'rows', `${report.rows} streamed through readPostgresSource in ${duration(report.seconds * 1000)}${report.errors ? `, ${report.errors} errors` : ''}`);
+  return !report.ok || r.code !== 0;
 }
 
 interface ChildReport {
