@@ -302,7 +302,7 @@ async function main(): Promise<number> {
       exitCode = 1;
     }
     if (e2e) {
-      if (reportEndToEnd(e2e, o, pipelineRate)) exitCode = 1;
+      if (reportEndToEnd(e2e, o, pipelineRate, jsonataRate)) exitCode = 1;
       note(`  end-to-end took ${duration(performance.now() - t)} (setup ${duration(e2e.setupSeconds * 1000)})`);
     }
   }
@@ -355,7 +355,7 @@ async function main(): Promise<number> {
 }
 
 /** Prints the end-to-end section; true when something did not import as it should. */
-function reportEndToEnd(r: EndToEndResult, o: Options, pipelineRate: number): boolean {
+function reportEndToEnd(r: EndToEndResult, o: Options, pipelineRate: number, jsonataRate: number): boolean {
   let bad = false;
   const floor = median(r.floorRates);
   const b = r.byOutcome;
@@ -373,8 +373,10 @@ function reportEndToEnd(r: EndToEndResult, o: Options, pipelineRate: number): bo
   const usMap = 1e6 / pipelineRate;
   const usSend = ((1e6 / floor) * r.sent) / r.persons;
   const usState = (r.stateMs * 1000) / r.persons;
-  const usRest = usRun - usMap - usSend - usState;
-  row('', 'µs per person', `${usRun.toFixed(0).padStart(6)}   = mapping ${usMap.toFixed(0)} (pipeline rate) + PUT ${usSend.toFixed(0)} (floor, ${r.sent} of ${r.persons} persons sent) + state store ${usState.toFixed(0)} + rest ${usRest.toFixed(0)} (source, scheduling)`);
+  const usSource = 1e6 / r.sourceRate;
+  const usRest = usRun - usMap - usSend - usState - usSource;
+  row('', 'µs per person', `${usRun.toFixed(0).padStart(6)}   = map+consent+validate ${usMap.toFixed(0)} (pipeline rate) + PUT ${usSend.toFixed(0)} (floor × ${r.sent} sent of ${r.persons}) + state store ${usState.toFixed(0)} + NDJSON source ${usSource.toFixed(0)} + rest ${usRest.toFixed(0)} (GC, scheduling)`);
+  row('', 'jsonata in run', `${((r.mappingMs * 1000) / r.persons).toFixed(0).padStart(6)}   µs per person, against ${(1e6 / jsonataRate).toFixed(0)} in the pipeline section (wall time of the mapping's calls during the run)`);
   if (r.aborted) {
     out(`end-to-end run aborted: ${r.aborted}`);
     bad = true;

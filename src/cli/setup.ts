@@ -17,6 +17,8 @@ export interface Session {
   json: boolean;
   quiet: boolean;
   pseudonymize(): Pseudonymizer;
+  /** The key of the pseudonyms (for mapping threads, which build their own pseudonymizer). */
+  pseudonymSecret(): string | Buffer;
 }
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -39,6 +41,7 @@ export async function startSession(ctx: CommandContext, base: Record<string, unk
   const err = makeStyle(ctx.io, 'stderr', noColor);
   const logger = createLogger({ level, destination: ctx.io.stderr, pretty: Boolean(ctx.io.stderr.isTTY), color: err.color, base: { runId, ...base } });
   let pseudo: Pseudonymizer | undefined;
+  let pseudoSecret: string | Buffer | undefined;
   return {
     config,
     logger,
@@ -47,13 +50,18 @@ export async function startSession(ctx: CommandContext, base: Record<string, unk
     err,
     json: v.json === true,
     quiet,
+    pseudonymSecret,
     pseudonymize() {
-      if (!pseudo) {
-        const { secret, source } = resolvePseudonymSecret({ env: ctx.io.env, envName: config.pseudonymSecretEnv, stateDir: config.stateDir });
-        if (source === 'ephemeral') logger.warn({ envName: config.pseudonymSecretEnv }, 'no pseudonym secret in the environment and the state folder is not writable: pseudonyms are stable only within this run');
-        pseudo = createPseudonymizer(secret);
-      }
+      pseudo ??= createPseudonymizer(pseudonymSecret());
       return pseudo;
     },
   };
+  function pseudonymSecret(): string | Buffer {
+    if (pseudoSecret === undefined) {
+      const { secret, source } = resolvePseudonymSecret({ env: ctx.io.env, envName: config.pseudonymSecretEnv, stateDir: config.stateDir });
+      if (source === 'ephemeral') logger.warn({ envName: config.pseudonymSecretEnv }, 'no pseudonym secret in the environment and the state folder is not writable: pseudonyms are stable only within this run');
+      pseudoSecret = secret;
+    }
+    return pseudoSecret;
+  }
 }

@@ -6,7 +6,8 @@ import type { Logger } from 'pino';
 import type { Pseudonymizer } from '../logging/pseudonym.js';
 import type { CompiledPipeline } from '../pipeline/load-pipeline.js';
 import { openSource } from '../sources/open-source.js';
-import { processPerson, type PersonResult, type PersonStatus } from './process-person.js';
+import { inlineMapper, mapInOrder, type Mapper } from './mapping-pool.js';
+import type { PersonResult, PersonStatus } from './process-person.js';
 
 export interface PreviewOptions {
   pipeline: CompiledPipeline;
@@ -24,6 +25,8 @@ export interface PreviewOptions {
   onProgress?(done: number, total: number | undefined): void;
   /** Ask the source how many persons to expect (costs a pass over NDJSON files). */
   estimateTotal?: boolean;
+  /** Where persons are mapped (default: in this thread). */
+  mapper?: Mapper;
 }
 
 export interface PreviewSummary {
@@ -62,10 +65,9 @@ export async function previewPipeline(options: PreviewOptions): Promise<PreviewS
     durationMs: 0,
   };
   options.logger?.info({ step: 'preview', pipeline: pipeline.name, assumeConsent: options.assumeConsent ?? false }, 'preview started');
-  for await (const item of source.items) {
-    if (options.limit !== undefined && summary.persons >= options.limit) break;
+  const mapper = options.mapper ?? inlineMapper(pipeline, { pseudonymize: options.pseudonymize, assumeConsent: options.assumeConsent ?? false });
+  for await (const { result } of mapInOrder(limited(source.items, options.limit), mapper)) {
     if (options.signal?.aborted) break;
-    const { result } = await processPerson(item, pipeline, { pseudonymize: options.pseudonymize, assumeConsent: options.assumeConsent ?? false });
     summary.persons++;
     summary.byStatus[result.status]++;
     for (const i of result.issues) summary.byIssueCode[i.code] = (summary.byIssueCode[i.code] ?? 0) + 1;
@@ -82,4 +84,18 @@ export async function previewPipeline(options: PreviewOptions): Promise<PreviewS
   summary.durationMs = Math.round(performance.now() - started);
   options.logger?.info({ step: 'preview', persons: summary.persons, byStatus: summary.byStatus, durationMs: summary.durationMs }, 'preview finished');
   return summary;
+}
+
+/** At most `limit` items (so that mapping ahead never reads past the limit). */
+export async function* limited<T>(items: AsyncIterable<T>, limit: number | undefined): AsyncGenerator<T> {
+  if (limit === undefined) {
+    yield* items;
+    return;
+  }
+  let n = 0;
+  if (n >= limit) return;
+  for await (const item of items) {
+    yield item;
+    if (++n >= limit) return;
+  }
 }

@@ -20,7 +20,7 @@ import { openSource } from '../sources/open-source.js';
 import type { PersonOutcomeRow, StateStore } from '../state/state-store.js';
 import type { ImportClient, ProblemDetails, SendOutcome } from '../target/import-client.js';
 import { createFailureBudget } from './failure-budget.js';
-import { processPerson } from './process-person.js';
+import { inlineMapper, mapInOrder, type Mapper } from './mapping-pool.js';
 
 export type RunOutcome = 'imported' | 'skipped' | 'invalid' | 'no-permit' | 'rejected' | 'refused' | 'failed' | 'unknown';
 
@@ -94,6 +94,8 @@ export interface RunOptions {
   onPerson?(r: RunPersonResult): void;
   onProgress?(done: number, total: number | undefined): void;
   estimateTotal?: boolean;
+  /** Where persons are mapped (default: in this thread). */
+  mapper?: Mapper;
 }
 
 export async function runPipeline(o: RunOptions): Promise<RunReport> {
@@ -227,10 +229,10 @@ export async function runPipeline(o: RunOptions): Promise<RunReport> {
 
   const inFlight = new Set<Promise<void>>();
   try {
-    for await (const item of source.items) {
+    const mapper = o.mapper ?? inlineMapper(pipeline, { pseudonymize: o.pseudonymize });
+    for await (const { result, key, permitToken } of mapInOrder(source.items, mapper)) {
       if (stop.signal.aborted) break;
       if (o.limit !== undefined && report.persons >= o.limit) break;
-      const { result, key, permitToken } = await processPerson(item, pipeline, { pseudonymize: o.pseudonymize });
       if (result.person && SENT_OUTCOMES.has(done.get(result.person)?.outcome ?? '')) {
         report.alreadyDone++;
         continue;

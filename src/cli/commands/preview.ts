@@ -10,6 +10,7 @@ import { EXIT } from '../exit-codes.js';
 import { createProgress } from '../progress.js';
 import { renderIssues, renderPersonRow, renderPreviewSummary } from '../render.js';
 import { startSession } from '../setup.js';
+import { mapperFor, WORKERS_OPTION } from '../mapper-setup.js';
 
 const FORMATS = ['table', 'json', 'ndjson'] as const;
 
@@ -28,6 +29,7 @@ export const previewCommand: CommandDef = {
     limit: { type: 'string', short: 'n', value: 'N', description: 'Preview at most N persons.' },
     format: { type: 'string', short: 'f', value: 'FORMAT', description: 'table (default), json (one document), or ndjson (one object per person: person, status, profile, withheld, issues).' },
     out: { type: 'string', short: 'o', value: 'FILE', description: 'Write the per-person output to FILE; the summary still goes to stdout.' },
+    workers: WORKERS_OPTION,
     'assume-consent': { type: 'boolean', description: 'Evaluate as if every person permitted every section that has a rule (to judge a mapping on exports whose consent is recorded elsewhere). Output is marked not sendable.' },
   },
   examples: [
@@ -72,7 +74,10 @@ export const previewCommand: CommandDef = {
         first = false;
       } else await write(renderPersonRow(r, outFile ? plain : s));
     };
+    const input = typeof ctx.values.input === 'string' ? ctx.values.input : undefined;
+    const mapper = await mapperFor(ctx, session, file, pipeline, { assumeConsent: ctx.values['assume-consent'] === true, ...(input !== undefined ? { input } : {}) });
     const summary = await previewPipeline({
+      mapper,
       pipeline,
       pseudonymize: session.pseudonymize(),
       cwd: ctx.io.cwd,
@@ -85,6 +90,7 @@ export const previewCommand: CommandDef = {
       estimateTotal: Boolean(ctx.io.stderr.isTTY) && !session.quiet,
     });
     progress.done();
+    await mapper.close();
     if (format === 'json') await write(`\n],"summary":${JSON.stringify(summary)}}\n`);
     if (fileStream) {
       fileStream.end();

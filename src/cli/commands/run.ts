@@ -12,6 +12,7 @@ import type { Style } from '../io.js';
 import { createProgress } from '../progress.js';
 import { renderIssues } from '../render.js';
 import { startSession } from '../setup.js';
+import { mapperFor, WORKERS_OPTION } from '../mapper-setup.js';
 import { previewCommand } from './preview.js';
 
 export const runCommand: CommandDef = {
@@ -36,6 +37,7 @@ export const runCommand: CommandDef = {
     limit: { type: 'string', short: 'n', value: 'N', description: 'Process at most N persons.' },
     concurrency: { type: 'string', short: 'c', value: 'N', description: 'Imports in flight at once (default: run.concurrency, else 4).' },
     input: { type: 'string', short: 'i', value: 'PATH', description: "Read persons from this path instead of the pipeline's source path." },
+    workers: WORKERS_OPTION,
     resume: { type: 'boolean', description: 'Continue the interrupted run of this pipeline (fails when there is none). Running again without it also continues an interrupted run.' },
     'max-failures': { type: 'string', value: 'N|P%', description: 'Abort when more persons fail than this (overrides run.maxFailures).' },
     'dry-run': { type: 'boolean', description: 'Send nothing: the same as `tmt-import preview` (never touches the network).' },
@@ -87,6 +89,8 @@ export const runCommand: CommandDef = {
       throw e;
     }
     const effectiveConcurrency = concurrency ?? pipeline.spec.run?.concurrency ?? 4;
+    const input = typeof ctx.values.input === 'string' ? ctx.values.input : undefined;
+    const mapper = await mapperFor(ctx, session, file, pipeline, input !== undefined ? { input } : {});
     const client = createImportClient({ environmentName, environment, subscriptionKey, maxSockets: effectiveConcurrency, logger: session.logger });
     const progress = createProgress(ctx.io, 'importing', !session.quiet && !session.json);
     const failures: RunPersonResult[] = [];
@@ -110,6 +114,7 @@ export const runCommand: CommandDef = {
         concurrency: effectiveConcurrency,
         ...(maxFailures !== undefined ? { maxFailures: /^\d+$/.test(maxFailures) ? Number(maxFailures) : maxFailures } : {}),
         resume: ctx.values.resume === true,
+        mapper,
         retention: session.config.retention,
         logger: session.logger,
         signal: interrupt.signal,
@@ -124,6 +129,7 @@ export const runCommand: CommandDef = {
       process.removeListener('SIGTERM', onSignal);
       progress.done();
       client.close();
+      await mapper.close();
       await state.close();
       await lock.release();
     }
