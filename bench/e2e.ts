@@ -21,6 +21,7 @@ import { decodeJwtClaims } from '../src/permits/token-exchange.js';
 import { hasErrors, loadPipeline, type CompiledPipeline } from '../src/pipeline/load-pipeline.js';
 import { processPerson } from '../src/runner/process-person.js';
 import { openSource } from '../src/sources/open-source.js';
+import { workerMapper, type Mapper } from '../src/runner/mapping-pool.js';
 import { runPipeline, type RunOutcome } from '../src/runner/run.js';
 import { startSandbox, type RunningSandbox } from '../src/sandbox/sandbox-server.js';
 import { openSqliteState } from '../src/state/sqlite-state.js';
@@ -39,6 +40,8 @@ export interface EndToEndOptions {
   pipelineFile: string;
   records: ReadonlyArray<Record<string, unknown>>;
   concurrency: number;
+  /** Mapping threads for the run (0: in the main thread, runPipeline's default). */
+  workers: number;
   /** Timed passes of the floor; the rate is their median. */
   floorPasses: number;
   pseudonymSecret: string;
@@ -58,8 +61,8 @@ export interface EndToEndResult {
   sandboxApplied: number;
   /** Milliseconds spent inside the state store (SQLite; its calls are synchronous). */
   stateMs: number;
-  /** Milliseconds from each call of the JSONata mapping to its result, during the run. */
-  mappingMs: number;
+  /** Milliseconds from each call of the JSONata mapping to its result, during the run (undefined with worker threads). */
+  mappingMs?: number;
   /** Persons per second of reading the NDJSON source alone (before the run; also warms the file cache). */
   sourceRate: number;
   /** Requests per second of each floor pass. */
@@ -138,6 +141,7 @@ export async function runEndToEnd(o: EndToEndOptions): Promise<EndToEndResult> {
   const dir = mkdtempSync(join(tmpdir(), 'tmt-import-bench-e2e-'));
   let sandbox: RunningSandbox | undefined;
   let state: StateStore | undefined;
+  let mapper: Mapper | undefined;
   const clients: ImportClient[] = [];
   try {
     const ndjson = join(dir, 'persons.ndjson');
@@ -188,6 +192,8 @@ export async function runEndToEnd(o: EndToEndOptions): Promise<EndToEndResult> {
     const floorClient = newClient();
     await floorPass(sandbox, floorClient, warmUp, o.concurrency);
     await resetSandbox(sandbox);
+    // Mapping threads start before the run, as `tmt-import run` starts them before runPipeline.
+    if (o.workers > 0) mapper = await workerMapper({ pipelineFile, cwd: dir, config, env: process.env, pseudonymSecret: o.pseudonymSecret, assumeConsent: false }, o.workers);
     const setupSeconds = (performance.now() - setupStarted) / 1000;
 
     // The source alone: reading and parsing the NDJSON file.
@@ -225,7 +231,7 @@ export async function runEndToEnd(o: EndToEndOptions): Promise<EndToEndResult> {
         },
       },
     };
-    o.note(`  e2e run: ${o.records.length} persons, concurrency ${o.concurrency}`);
+    o.note(`  e2e run: ${o.records.length} persons, concurrency ${o.concurrency}, ${o.workers > 0 ? `${o.workers} mapping threads` : 'mapping in the main thread'}`);
     const t = performance.now();
     const report = await runPipeline({
       runId: `bench-${randomBytes(4).toString('hex')}`,
@@ -237,6 +243,7 @@ export async function runEndToEnd(o: EndToEndOptions): Promise<EndToEndResult> {
       pseudonymize,
       cwd: dir,
       concurrency: o.concurrency,
+      ...(mapper ? { mapper } : {}),
     });
     const seconds = (performance.now() - t) / 1000;
     const sandboxApplied = sandbox.imports().filter((i) => i.status === 204).length;
@@ -260,7 +267,7 @@ export async function runEndToEnd(o: EndToEndOptions): Promise<EndToEndResult> {
       sent: sent.length,
       sandboxApplied,
       stateMs: stateTime.ms,
-      mappingMs: mappingTime.ms,
+      ...(mapper ? {} : { mappingMs: mappingTime.ms }),
       sourceRate,
       floorRates,
       floorNotImported,
@@ -268,6 +275,7 @@ export async function runEndToEnd(o: EndToEndOptions): Promise<EndToEndResult> {
     };
   } finally {
     for (const c of clients) c.close();
+    await mapper?.close();
     await state?.close();
     await sandbox?.close();
     rmSync(dir, { recursive: true, force: true });

@@ -49,7 +49,9 @@ export async function workerMapper(init: WorkerInit, count: number): Promise<Map
   const workers: Worker[] = [];
   const load = new Map<Worker, number>();
   const started = Array.from({ length: count }, () => {
-    const w = new Worker(url, { workerData: init });
+    // A small old generation per thread keeps the process within the memory budget; mapping
+    // garbage is short-lived, so this costs little.
+    const w = new Worker(url, { workerData: init, resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 } });
     workers.push(w);
     load.set(w, 0);
     return new Promise<void>((resolve, reject) => {
@@ -100,15 +102,20 @@ export async function workerMapper(init: WorkerInit, count: number): Promise<Map
   };
 }
 
+/** A mapped person with the source position it came from (live sources: where to resume). */
+export type MappedPerson = ProcessedPerson & { checkpoint?: unknown };
+
 /** Persons mapped in source order, with up to `mapper.window` in flight. */
-export async function* mapInOrder(items: AsyncIterable<SourceItem>, mapper: Mapper): AsyncGenerator<ProcessedPerson> {
+export async function* mapInOrder(items: AsyncIterable<SourceItem>, mapper: Mapper): AsyncGenerator<MappedPerson> {
+  const mapOne = (item: SourceItem): Promise<MappedPerson> =>
+    item.checkpoint === undefined ? mapper.map(item) : mapper.map(item).then((p) => ({ ...p, checkpoint: item.checkpoint }));
   if (mapper.window <= 1) {
-    for await (const item of items) yield await mapper.map(item);
+    for await (const item of items) yield await mapOne(item);
     return;
   }
-  const queue: Array<Promise<ProcessedPerson>> = [];
+  const queue: Array<Promise<MappedPerson>> = [];
   for await (const item of items) {
-    const p = mapper.map(item);
+    const p = mapOne(item);
     p.catch(() => undefined); // observed when its turn comes
     queue.push(p);
     if (queue.length >= mapper.window) yield await queue.shift()!;

@@ -163,25 +163,33 @@ export async function runPipeline(o: RunOptions): Promise<RunReport> {
   };
 
   /** An outcome without a send: recorded durably (when the person is known), then reported. */
-  const record = async (r: RunPersonResult) => {
+  const record = async (r: RunPersonResult, seq: number) => {
     if (r.person) await state.recordOutcome({ runId, person: r.person, origin: r.origin, outcome: r.outcome, ...(r.reason ? { reason: r.reason } : {}), at: iso() });
     finish(r);
+    await checkpoints.finished(seq);
   };
 
-  const source = openSource(pipeline.spec.source, { baseDir: pipeline.dir, cwd: o.cwd, ...(o.input !== undefined ? { input: o.input } : {}), signal: stop.signal });
+  const source = openSource(pipeline.spec.source, {
+    baseDir: pipeline.dir,
+    cwd: o.cwd,
+    ...(o.input !== undefined ? { input: o.input } : {}),
+    ...(unfinished?.checkpoint !== undefined ? { resumeFrom: unfinished.checkpoint } : {}),
+    signal: stop.signal,
+  });
+  const checkpoints = createCheckpointTracker((cp) => state.saveCheckpoint(runId, cp));
   if (o.estimateTotal) {
     total = await source.estimateTotal().catch(() => undefined);
     if (total !== undefined && o.limit !== undefined) total = Math.min(total, o.limit);
   }
   log?.info({ step: 'run', runId, resumed: report.resumed, pipeline: pipeline.name, environment: o.environmentName, concurrency, pipelineHash: pipeline.hash }, report.resumed ? 'continuing an interrupted run' : 'run started');
 
-  const send = async (base: Omit<RunPersonResult, 'outcome' | 'needsNewPermit'>, person: string, body: string, permit: { id?: string; token: string; jti?: string }) => {
+  const send = async (base: Omit<RunPersonResult, 'outcome' | 'needsNewPermit'>, person: string, body: string, permit: { id?: string; token: string; jti?: string }, seq: number) => {
     try {
       await state.beginSend({ runId, person, origin: base.origin, ...(permit.id ? { permitId: permit.id } : {}), ...(permit.jti ? { jti: permit.jti } : {}), at: iso() });
     } catch (e) {
       // Taken by another process or expired since it was found: not sent, reported like any unusable permit.
       if (isTmtError(e) && e.code.startsWith('PERMIT_')) {
-        await record({ ...base, outcome: 'no-permit', reason: e.code, needsNewPermit: true });
+        await record({ ...base, outcome: 'no-permit', reason: e.code, needsNewPermit: true }, seq);
         return;
       }
       throw e;
@@ -225,38 +233,41 @@ export async function runPipeline(o: RunOptions): Promise<RunReport> {
       }
     } else refusedInARow = 0;
     finish(r);
+    await checkpoints.finished(seq);
   };
 
   const inFlight = new Set<Promise<void>>();
   try {
     const mapper = o.mapper ?? inlineMapper(pipeline, { pseudonymize: o.pseudonymize });
-    for await (const { result, key, permitToken } of mapInOrder(source.items, mapper)) {
+    for await (const { result, key, permitToken, checkpoint } of mapInOrder(source.items, mapper)) {
       if (stop.signal.aborted) break;
       if (o.limit !== undefined && report.persons >= o.limit) break;
+      const seq = checkpoints.read(checkpoint);
       if (result.person && SENT_OUTCOMES.has(done.get(result.person)?.outcome ?? '')) {
         report.alreadyDone++;
+        await checkpoints.finished(seq);
         continue;
       }
       report.persons++;
       const base = { person: result.person, origin: result.origin, sections: result.sections, withheld: result.withheld, issues: result.issues };
       if (result.status === 'invalid') {
-        await record({ ...base, outcome: 'invalid', reason: result.issues.find((i) => i.severity === 'error')?.code ?? 'PROFILE_SCHEMA', needsNewPermit: false });
+        await record({ ...base, outcome: 'invalid', reason: result.issues.find((i) => i.severity === 'error')?.code ?? 'PROFILE_SCHEMA', needsNewPermit: false }, seq);
         continue;
       }
       if (result.status === 'skipped' || !result.profile || !result.person) {
-        await record({ ...base, outcome: 'skipped', reason: 'PROFILE_EMPTY', needsNewPermit: false });
+        await record({ ...base, outcome: 'skipped', reason: 'PROFILE_EMPTY', needsNewPermit: false }, seq);
         continue;
       }
       // The permit: from the store, or carried by the record.
       let permit: { id?: string; token: string; jti?: string } | undefined;
       if (pipeline.spec.permits?.from === 'field') {
         if (!permitToken) {
-          await record({ ...base, outcome: 'no-permit', reason: 'PERMIT_MISSING', needsNewPermit: true });
+          await record({ ...base, outcome: 'no-permit', reason: 'PERMIT_MISSING', needsNewPermit: true }, seq);
           continue;
         }
         const claims = decodeJwtClaims(permitToken);
         if (claims?.exp !== undefined && claims.exp * 1000 <= now().getTime()) {
-          await record({ ...base, outcome: 'no-permit', reason: 'PERMIT_EXPIRED', needsNewPermit: true });
+          await record({ ...base, outcome: 'no-permit', reason: 'PERMIT_EXPIRED', needsNewPermit: true }, seq);
           continue;
         }
         permit = { token: permitToken, ...(claims?.jti ? { jti: claims.jti } : {}) };
@@ -266,12 +277,12 @@ export async function runPipeline(o: RunOptions): Promise<RunReport> {
         if (!usable) {
           const why = await state.permits.explainUnusable(person, o.environmentName, now());
           const reason: ErrorCode = why === 'expired' ? 'PERMIT_EXPIRED' : why === 'spent' ? 'PERMIT_SPENT' : why === 'denied' ? 'PERMIT_DENIED' : 'PERMIT_MISSING';
-          await record({ ...base, outcome: 'no-permit', reason, needsNewPermit: true });
+          await record({ ...base, outcome: 'no-permit', reason, needsNewPermit: true }, seq);
           continue;
         }
         permit = { id: usable.record.id, token: usable.token, ...(usable.record.jti ? { jti: usable.record.jti } : {}) };
       }
-      const p = send(base, result.person, JSON.stringify(result.profile), permit).catch((e: unknown) => {
+      const p = send(base, result.person, JSON.stringify(result.profile), permit, seq).catch((e: unknown) => {
         abort(isTmtError(e) ? e.code : 'INTERNAL', isTmtError(e) ? e.message : `sending failed unexpectedly: ${e instanceof Error ? e.name : 'error'}`);
       });
       inFlight.add(p);
@@ -313,4 +324,45 @@ function resultFromSend(base: Omit<RunPersonResult, 'outcome' | 'needsNewPermit'
     default:
       return { ...common, outcome: 'failed', reason: 'TARGET_UNEXPECTED', issues: withIssue('TARGET_UNEXPECTED'), needsNewPermit: true };
   }
+}
+
+/**
+ * Where a live source may resume. Items of one page share a checkpoint ("resume after this
+ * page"); it is saved once every item read up to it is finished and the source has moved on to
+ * the next page, so a resumed run never skips a person whose outcome is not recorded.
+ */
+export function createCheckpointTracker(save: (checkpoint: unknown) => Promise<void>): { read(checkpoint: unknown): number; finished(seq: number): Promise<void> } {
+  const pending = new Map<number, string | undefined>(); // seq -> checkpoint JSON, for items not yet passed
+  const done = new Set<number>();
+  let next = 0;
+  let watermark = -1; // every seq <= watermark is finished
+  let saved: string | undefined;
+  return {
+    read(checkpoint) {
+      const seq = next++;
+      pending.set(seq, checkpoint === undefined ? undefined : JSON.stringify(checkpoint));
+      return seq;
+    },
+    async finished(seq) {
+      done.add(seq);
+      while (done.has(watermark + 1)) {
+        done.delete(watermark + 1);
+        watermark++;
+      }
+      // The newest page below the watermark that is complete: a later page has been read.
+      let candidate: string | undefined;
+      for (let k = watermark; pending.has(k); k--) {
+        const cp = pending.get(k);
+        if (cp !== undefined && k + 1 < next && pending.get(k + 1) !== cp) {
+          candidate = cp;
+          break;
+        }
+      }
+      for (const k of pending.keys()) if (k < watermark) pending.delete(k);
+      if (candidate !== undefined && candidate !== saved) {
+        saved = candidate;
+        await save(JSON.parse(candidate) as unknown);
+      }
+    },
+  };
 }

@@ -120,6 +120,11 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX dead_letters_with_payload ON dead_letters (created_at) WHERE payload IS NOT NULL`,
     ],
   },
+  {
+    version: 2,
+    description: 'source checkpoint per run, so that a resumed run reads on from the last completed page',
+    steps: [`ALTER TABLE runs ADD COLUMN checkpoint TEXT`],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -93,6 +93,7 @@ interface RunDbRow {
   started_at: string;
   finished_at: string | null;
   summary: string | null;
+  checkpoint: string | null;
 }
 
 interface OutcomeDbRow {
@@ -172,6 +173,7 @@ function prepareStatements(db: Database.Database) {
     insertRun: p(`INSERT INTO runs (run_id, pipeline, pipeline_hash, environment, status, started_at)
                   VALUES (@runId, @pipeline, @pipelineHash, @environment, 'running', @startedAt)`),
     finishRun: p(`UPDATE runs SET status = @status, finished_at = @finishedAt, summary = @summary WHERE run_id = @runId`),
+    saveCheckpoint: p(`UPDATE runs SET checkpoint = @checkpoint WHERE run_id = @runId`),
     getRun: p(`SELECT * FROM runs WHERE run_id = ?`),
     unfinishedRun: p(`SELECT * FROM runs WHERE pipeline = ? AND environment = ? AND status = 'running' ORDER BY started_at DESC, rowid DESC LIMIT 1`),
     listRuns: p(`SELECT * FROM runs WHERE (@pipeline IS NULL OR pipeline = @pipeline) ORDER BY started_at DESC, rowid DESC LIMIT @limit`),
@@ -405,6 +407,13 @@ class SqliteState implements StateStore {
       if (r.status !== 'completed' && r.status !== 'aborted') throw new TmtError('INTERNAL', `finishRun: status must be completed or aborted, not ${String(r.status)}`);
       const summary = r.summary === undefined ? null : JSON.stringify(r.summary);
       const changed = this.s.finishRun.run({ runId, status: r.status, finishedAt: iso(r.finishedAt, 'finishedAt'), summary }).changes;
+      if (changed === 0) throw new TmtError('STATE_NOT_FOUND', `no run with id ${String(runId).slice(0, 80)}`);
+    });
+  }
+
+  saveCheckpoint(runId: string, checkpoint: unknown): Promise<void> {
+    return this.call(() => {
+      const changed = this.s.saveCheckpoint.run({ runId, checkpoint: checkpoint === undefined ? null : JSON.stringify(checkpoint) }).changes;
       if (changed === 0) throw new TmtError('STATE_NOT_FOUND', `no run with id ${String(runId).slice(0, 80)}`);
     });
   }
@@ -971,14 +980,16 @@ function toPermit(r: PermitRow): PermitRecord {
 
 function toRun(r: RunDbRow | undefined): RunRow | undefined {
   if (!r) return undefined;
-  let summary: unknown;
-  if (r.summary !== null) {
+  const parse = (v: string | null | undefined): unknown => {
+    if (v === null || v === undefined) return undefined;
     try {
-      summary = JSON.parse(r.summary);
+      return JSON.parse(v) as unknown;
     } catch {
-      summary = undefined;
+      return undefined;
     }
-  }
+  };
+  const summary = parse(r.summary);
+  const checkpoint = parse(r.checkpoint);
   return {
     runId: r.run_id,
     pipeline: r.pipeline,
@@ -988,6 +999,7 @@ function toRun(r: RunDbRow | undefined): RunRow | undefined {
     startedAt: r.started_at,
     ...(r.finished_at !== null ? { finishedAt: r.finished_at } : {}),
     ...(summary !== undefined ? { summary } : {}),
+    ...(checkpoint !== undefined ? { checkpoint } : {}),
   };
 }
 

@@ -18,6 +18,8 @@ export interface RunRow {
   finishedAt?: string;
   /** The run report (counts only: no personal data). */
   summary?: unknown;
+  /** Where a live source may resume reading (an HTTP source's page position); no personal data. */
+  checkpoint?: unknown;
 }
 
 /** One person's outcome in one run. `in-flight` = the PUT was started and no answer is recorded yet. */
@@ -120,6 +122,8 @@ export interface StateStore {
   /** The newest run of this pipeline and environment that never finished (crashed or killed). */
   findUnfinishedRun(pipeline: string, environment: string): Promise<RunRow | undefined>;
   finishRun(runId: string, r: { status: 'completed' | 'aborted'; finishedAt: string; summary: unknown }): Promise<void>;
+  /** Remember where the source may resume: every person read before it is finished. */
+  saveCheckpoint(runId: string, checkpoint: unknown): Promise<void>;
   getRun(runId: string): Promise<RunRow | undefined>;
   listRuns(filter?: { pipeline?: string; limit?: number }): Promise<RunRow[]>;
 
