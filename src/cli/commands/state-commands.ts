@@ -96,6 +96,18 @@ export const deadLettersCommand: CommandDef = {
       if (id && open.length === 0) throw new TmtError('CLI_USAGE', `no open dead letter with id ${id}`);
       const out: Array<{ id: string; person: string; result: string; reason?: string }> = [];
       const clients = new Map<string, ReturnType<typeof createImportClient>>();
+      // Each pipeline's retries form a run of their own, so that the state knows they are live.
+      const runs = new Map<string, string>();
+      const runFor = async (d: DeadLetter): Promise<string> => {
+        let id = runs.get(`${d.pipeline}\u0000${d.environment}`);
+        if (!id) {
+          id = `retry-${session.runId}-${runs.size + 1}`;
+          const original = await state.getRun(d.runId);
+          await state.beginRun({ runId: id, pipeline: d.pipeline, pipelineHash: original?.pipelineHash ?? '', environment: d.environment, startedAt: new Date().toISOString() });
+          runs.set(`${d.pipeline}\u0000${d.environment}`, id);
+        }
+        return id;
+      };
       try {
         for (const d of open) {
           if (d.payload === undefined) {
@@ -114,7 +126,7 @@ export const deadLettersCommand: CommandDef = {
             client = createImportClient({ environmentName: d.environment, environment: env, subscriptionKey: requireSecret(ctx.io.env, env.subscriptionKeyEnv, `the ${d.environment} subscription key`), logger: session.logger });
             clients.set(d.environment, client);
           }
-          const runId = `retry-${session.runId}`;
+          const runId = await runFor(d);
           const at = new Date().toISOString();
           await state.beginSend({ runId, person: d.person, origin: d.origin, permitId: usable.record.id, ...(usable.record.jti ? { jti: usable.record.jti } : {}), at });
           const sent = await client.putProfile(usable.token, d.payload);
@@ -135,6 +147,7 @@ export const deadLettersCommand: CommandDef = {
         }
       } finally {
         for (const c of clients.values()) c.close();
+        for (const id of runs.values()) await state.finishRun(id, { status: 'completed', finishedAt: new Date().toISOString(), summary: { deadLetterRetries: out.length } });
       }
       return out;
     });
