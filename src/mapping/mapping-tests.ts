@@ -4,13 +4,14 @@
  * test file itself.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, resolve, relative, isAbsolute } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { glob } from 'tinyglobby';
 import type { ProjectConfig } from '../config/project-config.js';
 import { issue, isTmtError, errorMessage, type Issue } from '../errors.js';
 import { loadPipeline } from '../pipeline/load-pipeline.js';
 import { parseYamlFile, positionOf } from '../pipeline/yaml-positions.js';
 import { jsonDiff, type DiffRow } from '../util/json-diff.js';
+import { userPath } from '../util/paths.js';
 import type { ExpressionEngine } from './engine.js';
 import { createHelperBindings } from './helpers.js';
 import { jsonataEngine } from './jsonata-engine.js';
@@ -51,7 +52,7 @@ export async function findMappingTests(patterns: string[], cwd: string): Promise
 }
 
 export async function runMappingTestFile(file: string, options: RunMappingTestsOptions): Promise<TestFileResult> {
-  const display = show(options.cwd, file);
+  const display = userPath(options.cwd, file);
   const result: TestFileResult = { file: display, cases: [], issues: [] };
   let text: string;
   try {
@@ -78,7 +79,7 @@ export async function runMappingTestFile(file: string, options: RunMappingTestsO
   const dir = dirname(file);
   const mappingRel = typeof doc.mapping === 'string' ? doc.mapping : file.replace(/\.test\.ya?ml$/, '.jsonata').slice(dir.length + 1);
   const mappingFile = resolve(dir, mappingRel);
-  result.mapping = show(options.cwd, mappingFile);
+  result.mapping = userPath(options.cwd, mappingFile);
 
   // Lookups and language: from the pipeline named, else from the test file.
   let bindings: Record<string, unknown>;
@@ -159,7 +160,3 @@ export async function runMappingTestFile(file: string, options: RunMappingTestsO
   return result;
 }
 
-function show(cwd: string, p: string): string {
-  const r = relative(cwd, p);
-  return r && !r.startsWith('..') && !isAbsolute(r) ? r : p;
-}

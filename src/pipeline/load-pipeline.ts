@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, relative, resolve, isAbsolute } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { EnvironmentConfig, ProjectConfig } from '../config/project-config.js';
 import type { CompiledConsent, CompiledConsentRule } from '../consent/consent.js';
 import { issue, isTmtError, errorMessage, type Issue } from '../errors.js';
@@ -20,6 +20,7 @@ import { createProfileValidator, type ProfileValidator } from '../profile/valida
 import { resolveSourcePaths } from '../sources/file-source.js';
 import { checkLiveSource } from '../sources/source-checks.js';
 import { FILE_FORMATS } from '../sources/types.js';
+import { userPath } from '../util/paths.js';
 import { didYouMean } from '../util/suggest.js';
 import type { PipelineSpec, LookupSpec } from './types.js';
 import { validatePipelineStructure } from './validate-structure.js';
@@ -73,7 +74,7 @@ export function hasErrors(issues: readonly Issue[]): boolean {
 
 export async function loadPipeline(file: string, options: LoadPipelineOptions): Promise<LoadResult> {
   const abs = resolve(options.cwd, file);
-  const show = (p: string) => displayPath(options.cwd, p);
+  const show = (p: string) => userPath(options.cwd, p);
   const displayFile = show(abs);
   let text: string;
   try {
@@ -258,10 +259,6 @@ function reissue(e: unknown, code: Issue['code'], where: Partial<Issue>): Issue 
   return issue(code, errorMessage(e), where);
 }
 
-function displayPath(cwd: string, p: string): string {
-  const r = relative(cwd, p);
-  return r && !r.startsWith('..') && !isAbsolute(r) ? r : p;
-}
 
 function shortReason(e: unknown): string {
   const code = (e as { code?: string }).code;
