@@ -27,6 +27,7 @@ import { processPerson, type PersonResult } from '../src/runner/process-person.j
 import { runEndToEnd, type EndToEndResult } from './e2e.js';
 import { DEFAULT_SEED, generatePersons, REPO_ROOT, writePersonsNdjson } from './generate.js';
 import { comparableResult, createJsonResumeMapper, loadHandwrittenTables, processJsonResume, type ProcessContext } from './handwritten-jsonresume.js';
+import { chooseWorkers } from '../src/runner/mapping-pool.js';
 
 const PIPELINE = 'pipelines/jsonresume-files.pipeline.yaml';
 const RSS_BUDGET_MB = 300;
@@ -50,7 +51,7 @@ interface Options {
 }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { persons: 5_000, runs: 3, e2ePersons: 10_000, e2eWorkers: 0, previewPersons: 100_000, e2e: true, preview: true, pg: true, seed: DEFAULT_SEED, sampleEvery: 50 };
+  const o: Options = { persons: 5_000, runs: 3, e2ePersons: 10_000, e2eWorkers: -1, previewPersons: 100_000, e2e: true, preview: true, pg: true, seed: DEFAULT_SEED, sampleEvery: 50 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = (min = 1): number => {
@@ -71,6 +72,8 @@ function parseOptions(argv: string[]): Options {
     else throw new Error(`unknown option ${a}`);
   }
   o.sampleEvery = Math.max(1, Math.min(50, Math.floor(o.persons / 20)));
+  // By default the run maps in as many threads as `tmt-import run` would choose for this input.
+  if (o.e2eWorkers < 0) o.e2eWorkers = chooseWorkers(undefined, o.e2ePersons);
   return o;
 }
 
