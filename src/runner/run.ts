@@ -184,41 +184,13 @@ export async function runPipeline(o: RunOptions): Promise<RunReport> {
   log?.info({ step: 'run', runId, resumed: report.resumed, pipeline: pipeline.name, environment: o.environmentName, concurrency, pipelineHash: pipeline.hash }, report.resumed ? 'continuing an interrupted run' : 'run started');
 
   const send = async (base: Omit<RunPersonResult, 'outcome' | 'needsNewPermit'>, person: string, body: string, permit: { id?: string; token: string; jti?: string }, seq: number) => {
-    try {
-      await state.beginSend({ runId, person, origin: base.origin, ...(permit.id ? { permitId: permit.id } : {}), ...(permit.jti ? { jti: permit.jti } : {}), at: iso() });
-    } catch (e) {
+    const sent = await sendDurably({ state, client: o.client, runId, pipeline: pipeline.name, pipelineHash: pipeline.hash, environment: o.environmentName, person, permit, body, base, at: iso });
+    if ('notSent' in sent) {
       // Taken by another process or expired since it was found: not sent, reported like any unusable permit.
-      if (isTmtError(e) && e.code.startsWith('PERMIT_')) {
-        await record({ ...base, outcome: 'no-permit', reason: e.code, needsNewPermit: true }, seq);
-        return;
-      }
-      throw e;
+      await record({ ...base, outcome: 'no-permit', reason: sent.notSent, needsNewPermit: true }, seq);
+      return;
     }
-    const outcome = await o.client.putProfile(permit.token, body);
-    const r = resultFromSend(base, outcome, permit.jti);
-    const receipt = await state.finishSend({
-      runId,
-      person,
-      origin: base.origin,
-      ...(permit.id ? { permitId: permit.id } : {}),
-      outcome: r.outcome,
-      ...(r.reason ? { reason: r.reason } : {}),
-      ...(r.status !== undefined ? { status: r.status } : {}),
-      receipt: {
-        runId,
-        pipeline: pipeline.name,
-        pipelineHash: pipeline.hash,
-        environment: o.environmentName,
-        person,
-        ...(permit.jti ? { jti: permit.jti } : {}),
-        sectionsSent: base.sections,
-        withheld: base.withheld.map((w) => ({ section: w.section, ...(w.field ? { field: w.field } : {}), reason: w.reason, ...(w.rule ? { rule: w.rule } : {}) })),
-        ...(outcome.status !== undefined ? { httpStatus: outcome.status } : {}),
-        outcome: r.outcome,
-        at: iso(),
-      },
-    });
-    if (receipt) r.receiptId = receipt.receiptId;
+    const { result: r, send: outcome } = sent;
     if (r.outcome === 'failed' && (r.reason === 'TARGET_UNAVAILABLE' || r.reason === 'TARGET_RATE_LIMITED')) {
       await state.addDeadLetter({ runId, pipeline: pipeline.name, environment: o.environmentName, person, origin: base.origin, reason: r.reason, createdAt: iso(), payload: body });
       report.deadLetters++;
@@ -303,6 +275,62 @@ export async function runPipeline(o: RunOptions): Promise<RunReport> {
   const purged = await state.purge(now(), o.retention);
   log?.info({ step: 'run', runId, persons: report.persons, byOutcome: report.byOutcome, durationMs: report.durationMs, aborted: report.aborted?.code, purged }, 'run finished');
   return report;
+}
+
+export interface DurableSend {
+  state: StateStore;
+  client: ImportClient;
+  runId: string;
+  pipeline: string;
+  pipelineHash: string;
+  environment: string;
+  /** Pseudonym. */
+  person: string;
+  permit: { id?: string; token: string; jti?: string };
+  body: string;
+  base: Omit<RunPersonResult, 'outcome' | 'needsNewPermit'>;
+  at(): string;
+}
+
+/**
+ * One PUT with its bookkeeping: permit and outcome in flight (one transaction), the send, then
+ * permit spent, outcome and receipt (one transaction). `notSent` carries the PERMIT_* code when
+ * the permit was taken or expired between lookup and send. Used by runs and dead-letter retries.
+ */
+export async function sendDurably(d: DurableSend): Promise<{ result: RunPersonResult; send: SendOutcome } | { notSent: ErrorCode }> {
+  const { state, permit, base } = d;
+  try {
+    await state.beginSend({ runId: d.runId, person: d.person, origin: base.origin, ...(permit.id ? { permitId: permit.id } : {}), ...(permit.jti ? { jti: permit.jti } : {}), at: d.at() });
+  } catch (e) {
+    if (isTmtError(e) && e.code.startsWith('PERMIT_')) return { notSent: e.code };
+    throw e;
+  }
+  const send = await d.client.putProfile(permit.token, d.body);
+  const result = resultFromSend(base, send, permit.jti);
+  const receipt = await state.finishSend({
+    runId: d.runId,
+    person: d.person,
+    origin: base.origin,
+    ...(permit.id ? { permitId: permit.id } : {}),
+    outcome: result.outcome,
+    ...(result.reason ? { reason: result.reason } : {}),
+    ...(result.status !== undefined ? { status: result.status } : {}),
+    receipt: {
+      runId: d.runId,
+      pipeline: d.pipeline,
+      pipelineHash: d.pipelineHash,
+      environment: d.environment,
+      person: d.person,
+      ...(permit.jti ? { jti: permit.jti } : {}),
+      sectionsSent: base.sections,
+      withheld: base.withheld.map((w) => ({ section: w.section, ...(w.field ? { field: w.field } : {}), reason: w.reason, ...(w.rule ? { rule: w.rule } : {}) })),
+      ...(send.status !== undefined ? { httpStatus: send.status } : {}),
+      outcome: result.outcome,
+      at: d.at(),
+    },
+  });
+  if (receipt) result.receiptId = receipt.receiptId;
+  return { result, send };
 }
 
 function resultFromSend(base: Omit<RunPersonResult, 'outcome' | 'needsNewPermit'>, s: SendOutcome, jti: string | undefined): RunPersonResult {

@@ -3,6 +3,7 @@ import { requireSecret } from '../../config/secrets.js';
 import { TmtError } from '../../errors.js';
 import { openSqliteState } from '../../state/sqlite-state.js';
 import type { DeadLetter, StateStore } from '../../state/state-store.js';
+import { sendDurably } from '../../runner/run.js';
 import { createImportClient } from '../../target/import-client.js';
 import type { CommandContext, CommandDef } from '../command.js';
 import { EXIT } from '../exit-codes.js';
@@ -127,23 +128,28 @@ export const deadLettersCommand: CommandDef = {
             clients.set(d.environment, client);
           }
           const runId = await runFor(d);
-          const at = new Date().toISOString();
-          await state.beginSend({ runId, person: d.person, origin: d.origin, permitId: usable.record.id, ...(usable.record.jti ? { jti: usable.record.jti } : {}), at });
-          const sent = await client.putProfile(usable.token, d.payload);
-          const outcome = sent.kind === 'imported' ? 'imported' : sent.kind;
-          const run = await state.getRun(d.runId);
-          const sections = Object.keys(JSON.parse(d.payload) as object);
-          await state.finishSend({
+          const original = await state.getRun(d.runId);
+          const sent = await sendDurably({
+            state,
+            client,
             runId,
+            pipeline: d.pipeline,
+            pipelineHash: original?.pipelineHash ?? '',
+            environment: d.environment,
             person: d.person,
-            origin: d.origin,
-            permitId: usable.record.id,
-            outcome,
-            ...(sent.status !== undefined ? { status: sent.status } : {}),
-            receipt: { runId, pipeline: d.pipeline, pipelineHash: run?.pipelineHash ?? '', environment: d.environment, person: d.person, ...(usable.record.jti ? { jti: usable.record.jti } : {}), sectionsSent: sections, withheld: [], ...(sent.status !== undefined ? { httpStatus: sent.status } : {}), outcome, at: new Date().toISOString() },
+            permit: { id: usable.record.id, token: usable.token, ...(usable.record.jti ? { jti: usable.record.jti } : {}) },
+            body: d.payload,
+            base: { person: d.person, origin: d.origin, sections: Object.keys(JSON.parse(d.payload) as object), withheld: [], issues: [] },
+            at: () => new Date().toISOString(),
           });
-          await state.resolveDeadLetter(d.id, { status: sent.kind === 'imported' ? 'resolved' : 'retried', resolution: sent.kind === 'imported' ? 'imported on retry' : sent.message, at: new Date().toISOString() });
-          out.push({ id: d.id, person: d.person, result: outcome, ...(sent.kind === 'imported' ? {} : { reason: sent.message }) });
+          if ('notSent' in sent) {
+            out.push({ id: d.id, person: d.person, result: 'needs-permit', reason: `${sent.notSent}: a retry needs a fresh permit from the person (tmt-import permits serve)` });
+            continue;
+          }
+          const outcome = sent.result.outcome;
+          const message = sent.result.issues.at(-1)?.message ?? sent.send.message;
+          await state.resolveDeadLetter(d.id, { status: outcome === 'imported' ? 'resolved' : 'retried', resolution: outcome === 'imported' ? 'imported on retry' : message, at: new Date().toISOString() });
+          out.push({ id: d.id, person: d.person, result: outcome, ...(outcome === 'imported' ? {} : { reason: message }) });
         }
       } finally {
         for (const c of clients.values()) c.close();
