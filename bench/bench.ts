@@ -418,26 +418,41 @@ interface PgMemoryReport {
   ok: boolean;
 }
 
-function runPgMemory(): Promise<{ code: number | null; stdout: string; error?: string }> {
-  const entry = fileURLToPath(new URL('./pg-memory.js', import.meta.url));
+interface ChildRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  timedOut: boolean;
+  error?: string;
+}
+
+/** Run a bench child (a script in dist/bench) with a time limit; stderr passes through. */
+function spawnBenchChild(script: string, args: string[], limitMs: number): Promise<ChildRun> {
+  const entry = fileURLToPath(new URL(script, import.meta.url));
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [entry], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [entry, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill('SIGTERM');
-    }, 600_000);
+    }, limitMs);
     child.on('error', (e) => {
       clearTimeout(timer);
-      resolve({ code: null, stdout, error: e.message });
+      resolve({ code: null, signal: null, stdout, timedOut, error: e.message });
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, stdout, ...(timedOut ? { error: 'stopped after 10 minutes' } : signal ? { error: `killed by ${signal}` } : {}) });
+      resolve({ code, signal, stdout, timedOut });
     });
   });
+}
+
+async function runPgMemory(): Promise<{ code: number | null; stdout: string; error?: string }> {
+  const r = await spawnBenchChild('./pg-memory.js', [], 600_000);
+  const error = r.error ?? (r.timedOut ? 'stopped after 10 minutes' : r.signal ? `killed by ${r.signal}` : undefined);
+  return { code: r.code, stdout: r.stdout, ...(error ? { error } : {}) };
 }
 
 /** Prints the postgres section; true when it failed or went over its budget. */
@@ -472,32 +487,16 @@ interface ChildReport {
   byStatus: Record<string, number>;
 }
 
-function runChild(file: string, limitMs: number): Promise<{ report?: ChildReport; error?: string }> {
-  const entry = fileURLToPath(new URL('./peak-rss.js', import.meta.url));
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [entry, file], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-    let stdout = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGTERM');
-    }, limitMs);
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      resolve({ error: e.message });
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (timedOut) return resolve({ error: `stopped after ${duration(limitMs)} (much slower than the in-process rate)` });
-      if (code !== 0) return resolve({ error: `the child exited with ${code ?? signal}` });
-      try {
-        resolve({ report: JSON.parse(stdout.trim().split('\n').pop() ?? '') as ChildReport });
-      } catch {
-        resolve({ error: 'the child printed no report' });
-      }
-    });
-  });
+async function runChild(file: string, limitMs: number): Promise<{ report?: ChildReport; error?: string }> {
+  const r = await spawnBenchChild('./peak-rss.js', [file], limitMs);
+  if (r.error) return { error: r.error };
+  if (r.timedOut) return { error: `stopped after ${duration(limitMs)} (much slower than the in-process rate)` };
+  if (r.code !== 0) return { error: `the child exited with ${r.code ?? r.signal}` };
+  try {
+    return { report: JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as ChildReport };
+  } catch {
+    return { error: 'the child printed no report' };
+  }
 }
 
 process.exitCode = await main().catch((e: unknown) => {

@@ -1,9 +1,8 @@
 import { test } from 'node:test';
+import { fixtureBindings } from './fixture-bindings.js';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createHelperBindings } from '../../src/mapping/helpers.js';
 import { jsonataEngine } from '../../src/mapping/jsonata-engine.js';
-import { loadLookupTables } from '../../src/mapping/lookups.js';
 import { fromRoot } from '../helpers.js';
 
 /** `EXPR /* → RESULT *\/` lines inside ```jsonata blocks of docs/mapping-helpers.md. */
@@ -23,16 +22,7 @@ function examples(): Array<{ line: number; source: string; expected: unknown }> 
 }
 
 test('every example in docs/mapping-helpers.md gives the documented result', async () => {
-  const dir = fromRoot('test/mapping/fixtures');
-  const bindings = createHelperBindings({
-    language: 'en',
-    lookups: loadLookupTables({
-      languages: `${dir}/languages.csv`,
-      cefr: `${dir}/cefr.yaml`,
-      esco: `${dir}/esco.csv`,
-      cards: `${dir}/cards.csv`,
-    }),
-  });
+  const bindings = fixtureBindings();
   const list = examples();
   assert.ok(list.length >= 50, `found ${list.length} examples`);
   for (const { line, source, expected } of list) {

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
+import { FIXTURES, fixtureBindings } from './fixture-bindings.js';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createJsonataEngine, jsonataEngine, locate } from '../../src/mapping/jsonata-engine.js';
 import { createHelperBindings } from '../../src/mapping/helpers.js';
-import { loadLookupTables } from '../../src/mapping/lookups.js';
 import { TmtError, type ErrorCode, type Issue } from '../../src/errors.js';
 import { fromRoot } from '../helpers.js';
 
@@ -261,17 +261,9 @@ test('evaluate: __proto__ and constructor in the input are plain data; nothing i
 });
 
 test('evaluate: the CV mapping fixture produces the expected profile', async () => {
-  const dir = fromRoot('test/mapping/fixtures');
+  const dir = FIXTURES;
   const expr = jsonataEngine.compile(readFileSync(`${dir}/cv-mapping.jsonata`, 'utf8'), { file: 'cv-mapping.jsonata' });
-  const helpers = createHelperBindings({
-    language: 'en',
-    lookups: loadLookupTables({
-      languages: `${dir}/languages.csv`,
-      cefr: `${dir}/cefr.yaml`,
-      esco: `${dir}/esco.csv`,
-      cards: `${dir}/cards.csv`,
-    }),
-  });
+  const helpers = fixtureBindings();
   const out = (await expr.evaluate(JSON.parse(readFileSync(`${dir}/cv.json`, 'utf8')), helpers)) as Record<string, any>;
   assert.deepEqual(Object.keys(out), ['generalInfo', 'employments', 'projects', 'educations', 'languageSkills', 'experienceDescription', 'certifications', 'externalLinks']);
   assert.deepEqual(out['generalInfo'].description, { fi: 'Developer with ten years of experience.\n\nLikes data pipelines.', en: 'Developer with ten years of experience.\n\nLikes data pipelines.' });

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import type { HttpSourceSpec } from '../../src/pipeline/types.js';
 import { nextLink, readHttpSource, type HttpSourceOptions } from '../../src/sources/http-source.js';
 import { openSource } from '../../src/sources/open-source.js';
 import type { SourceItem } from '../../src/sources/types.js';
 import { persons, startApi, type ApiOptions, type ApiServer } from './http-server.js';
+import { freePort } from '../helpers.js';
 
 const FAST = { baseMs: 5, maxMs: 20, maxServerWaitMs: 5000 };
 
@@ -239,10 +239,3 @@ test('Link headers: rel=next among several links, relative targets, quoted and u
   assert.equal(nextLink(undefined, base), undefined);
 });
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}

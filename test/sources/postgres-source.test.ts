@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { resolveConfig } from '../../src/config/project-config.js';
 import { loadPipeline } from '../../src/pipeline/load-pipeline.js';
 import type { PostgresSourceSpec } from '../../src/pipeline/types.js';
@@ -8,7 +7,7 @@ import { checkConnections } from '../../src/sources/check-connections.js';
 import { readPostgresSource, scanSql } from '../../src/sources/postgres-source.js';
 import type { SourceItem } from '../../src/sources/types.js';
 import { SIMPLE_PIPELINE, simpleProject } from '../fixtures.js';
-import { tempDir } from '../helpers.js';
+import { freePort, tempDir } from '../helpers.js';
 import { pgUrl, withSchema } from './postgres-db.js';
 
 async function collect(spec: PostgresSourceSpec, env: Record<string, string>): Promise<SourceItem[]> {
@@ -157,10 +156,3 @@ test('check connections: SELECT 1 and EXPLAIN of the query reach the database wi
   });
 });
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
