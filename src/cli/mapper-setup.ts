@@ -1,9 +1,15 @@
-/** The --workers choice shared by preview and run. */
+/** Options and the --workers choice shared by preview and run. */
 import type { CompiledPipeline } from '../pipeline/load-pipeline.js';
 import { chooseWorkers, inlineMapper, workerMapper, type Mapper } from '../runner/mapping-pool.js';
 import { openSource } from '../sources/open-source.js';
 import { intOption, type CommandContext, type OptionDef } from './command.js';
 import type { Session } from './setup.js';
+
+/** Flags that preview and run read their persons with. */
+export const INPUT_OPTIONS: Record<'input' | 'limit', OptionDef> = {
+  input: { type: 'string', short: 'i', value: 'PATH', description: "Read persons from this path, folder or glob instead of the pipeline's source path." },
+  limit: { type: 'string', short: 'n', value: 'N', description: 'Process at most N persons.' },
+};
 
 export const WORKERS_OPTION: OptionDef = {
   type: 'string',

@@ -38,7 +38,13 @@ export function resolvePseudonymSecret(opts: PseudonymSecretOptions): { secret: 
     if (existsSync(file)) return { secret: readFileSync(file), source: 'state-file' };
     mkdirSync(opts.stateDir, { recursive: true, mode: 0o700 });
     const secret = randomBytes(32);
-    writeFileSync(file, secret, { mode: 0o600, flag: 'wx' });
+    try {
+      writeFileSync(file, secret, { mode: 0o600, flag: 'wx' });
+    } catch (e) {
+      // Another process (a parallel run, the permit server) created it first: use theirs.
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return { secret: readFileSync(file), source: 'state-file' };
+      throw e;
+    }
     chmodSync(file, 0o600);
     return { secret, source: 'state-file' };
   } catch {

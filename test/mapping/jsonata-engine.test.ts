@@ -5,7 +5,6 @@ import { readFileSync } from 'node:fs';
 import { createJsonataEngine, jsonataEngine, locate } from '../../src/mapping/jsonata-engine.js';
 import { createHelperBindings } from '../../src/mapping/helpers.js';
 import { TmtError, type ErrorCode, type Issue } from '../../src/errors.js';
-import { fromRoot } from '../helpers.js';
 
 function caught(fn: () => unknown): TmtError {
   try {

@@ -10,7 +10,7 @@ import { EXIT } from '../exit-codes.js';
 import { createProgress } from '../progress.js';
 import { renderIssues, renderPersonRow, renderPreviewSummary } from '../render.js';
 import { startSession } from '../setup.js';
-import { mapperFor, WORKERS_OPTION } from '../mapper-setup.js';
+import { INPUT_OPTIONS, mapperFor, WORKERS_OPTION } from '../mapper-setup.js';
 
 const FORMATS = ['table', 'json', 'ndjson'] as const;
 
@@ -25,8 +25,7 @@ export const previewCommand: CommandDef = {
     'A summary follows (counts per status and per issue code). Exit code 0 when no person is\n' +
     'invalid, 2 when some are, 1 for a pipeline or usage error.',
   options: {
-    input: { type: 'string', short: 'i', value: 'PATH', description: "Read persons from this path, folder or glob instead of the pipeline's source path." },
-    limit: { type: 'string', short: 'n', value: 'N', description: 'Preview at most N persons.' },
+    ...INPUT_OPTIONS,
     format: { type: 'string', short: 'f', value: 'FORMAT', description: 'table (default), json (one document), or ndjson (one object per person: person, status, profile, withheld, issues).' },
     out: { type: 'string', short: 'o', value: 'FILE', description: 'Write the per-person output to FILE; the summary still goes to stdout.' },
     workers: WORKERS_OPTION,

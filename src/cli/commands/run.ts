@@ -12,7 +12,7 @@ import type { Style } from '../io.js';
 import { createProgress } from '../progress.js';
 import { renderIssues } from '../render.js';
 import { startSession } from '../setup.js';
-import { mapperFor, WORKERS_OPTION } from '../mapper-setup.js';
+import { INPUT_OPTIONS, mapperFor, WORKERS_OPTION } from '../mapper-setup.js';
 import { previewCommand } from './preview.js';
 
 export const runCommand: CommandDef = {
@@ -34,9 +34,8 @@ export const runCommand: CommandDef = {
     'run, 1 configuration error. Persons without a permit are reported but do not fail the run.',
   options: {
     env: { type: 'string', short: 'e', value: 'NAME', description: "Target environment (default: the pipeline's target.environment)." },
-    limit: { type: 'string', short: 'n', value: 'N', description: 'Process at most N persons.' },
     concurrency: { type: 'string', short: 'c', value: 'N', description: 'Imports in flight at once (default: run.concurrency, else 4).' },
-    input: { type: 'string', short: 'i', value: 'PATH', description: "Read persons from this path instead of the pipeline's source path." },
+    ...INPUT_OPTIONS,
     workers: WORKERS_OPTION,
     resume: { type: 'boolean', description: 'Continue the interrupted run of this pipeline (fails when there is none). Running again without it also continues an interrupted run.' },
     'max-failures': { type: 'string', value: 'N|P%', description: 'Abort when more persons fail than this (overrides run.maxFailures).' },
